@@ -1,0 +1,61 @@
+import { addressBytes, isIPv4, parseAddress, type Address } from './address.js';
+
+/** A validated network: canonical base address and prefix length (in the family's own bits). */
+export interface Cidr {
+  readonly base: Address;
+  readonly prefix: number;
+  readonly text: string;
+}
+
+/** Parses `a.b.c.d`, `a.b.c.d/n`, an IPv6 address or `x::/n`; host bits set are refused (a likely typo). */
+export function parseCidr(text: string): Cidr | undefined {
+  const slash = text.indexOf('/');
+  const base = parseAddress(slash === -1 ? text : text.slice(0, slash));
+  if (!base) return undefined;
+  const max = isIPv4(base) ? 32 : 128;
+  let prefix = max;
+  if (slash !== -1) {
+    const p = text.slice(slash + 1);
+    if (!/^(?:0|[1-9]\d{0,2})$/.test(p)) return undefined;
+    prefix = Number(p);
+    if (prefix > max) return undefined;
+  }
+  const bytes = addressBytes(base);
+  const offset = isIPv4(base) ? 96 : 0;
+  for (let bit = offset + prefix; bit < 128; bit++) {
+    if ((bytes[bit >> 3] ?? 0) & (0x80 >> (bit & 7))) return undefined;
+  }
+  return { base, prefix, text: prefix === max ? base : `${base}/${prefix}` };
+}
+
+/** True when `address` lies inside `cidr`. */
+export function cidrContains(cidr: Cidr, address: Address): boolean {
+  if (isIPv4(cidr.base) !== isIPv4(address)) return false;
+  const a = addressBytes(address), b = addressBytes(cidr.base);
+  let bits = cidr.prefix + (isIPv4(address) ? 96 : 0);
+  for (let i = 0; bits > 0; i++, bits -= 8) {
+    const mask = bits >= 8 ? 0xff : (0xff << (8 - bits)) & 0xff;
+    if (((a[i] ?? 0) & mask) !== ((b[i] ?? 0) & mask)) return false;
+  }
+  return true;
+}
+
+/** A set of networks checked on canonical addresses; exact addresses hit a `Set` first. */
+export interface CidrSet {
+  has(address: Address): boolean;
+  /** The network that covers `address`, for log messages and `why`. */
+  find(address: Address): Cidr | undefined;
+  readonly entries: readonly Cidr[];
+}
+
+export function createCidrSet(cidrs: readonly Cidr[]): CidrSet {
+  const exact = new Map<string, Cidr>();
+  const nets: Cidr[] = [];
+  for (const c of cidrs) {
+    if (c.prefix === (isIPv4(c.base) ? 32 : 128)) exact.set(c.base, c);
+    else nets.push(c);
+  }
+  const find = (address: Address): Cidr | undefined =>
+    exact.get(address) ?? nets.find((n) => cidrContains(n, address));
+  return { has: (a) => find(a) !== undefined, find, entries: cidrs };
+}

@@ -1,0 +1,23 @@
+import type { Address } from '../core/address.js';
+import type { Hit, Offence } from '../core/types.js';
+
+export interface TrackerCounters {
+  /** Addresses currently tracked. */
+  tracked: number;
+  /** Entries dropped because the cap was reached (least recently seen first). */
+  evicted: number;
+}
+
+/**
+ * Counts failures per address and says when one crosses the jail's threshold. Memory is bounded: entries
+ * past their window are dropped by `sweep`, and a cap evicts the least recently seen (counted). After an
+ * offence the address starts from zero. Hits may arrive slightly out of order (replay, several files).
+ */
+export interface Tracker {
+  record(hit: Hit): Offence | undefined;
+  /** Drops all state for an address (manual unban, whitelist change). Idempotent. */
+  forget(address: Address): void;
+  /** Drops entries that can no longer lead to an offence at `now`. */
+  sweep(now: number): void;
+  readonly counters: TrackerCounters;
+}
