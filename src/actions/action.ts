@@ -30,3 +30,8 @@ export interface Action {
 }
 
 export const okResult: ActionResult = { ok: true };
+
+export interface ActionDeps {
+  readonly log: import('../core/log.js').Logger;
+  readonly clock: import('../core/clock.js').Clock;
+}

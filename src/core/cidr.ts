@@ -10,7 +10,8 @@ export interface Cidr {
 /** Parses `a.b.c.d`, `a.b.c.d/n`, an IPv6 address or `x::/n`; host bits set are refused (a likely typo). */
 export function parseCidr(text: string): Cidr | undefined {
   const slash = text.indexOf('/');
-  const base = parseAddress(slash === -1 ? text : text.slice(0, slash));
+  const baseText = slash === -1 ? text : text.slice(0, slash);
+  const base = parseAddress(baseText);
   if (!base) return undefined;
   const max = isIPv4(base) ? 32 : 128;
   let prefix = max;
@@ -18,6 +19,12 @@ export function parseCidr(text: string): Cidr | undefined {
     const p = text.slice(slash + 1);
     if (!/^(?:0|[1-9]\d{0,2})$/.test(p)) return undefined;
     prefix = Number(p);
+    // `::ffff:a.b.c.d/n` was folded to IPv4, but its prefix still counts IPv6 bits. Shorter than /96 it
+    // would reach beyond the mapped range, which no IPv4 network can express.
+    if (isIPv4(base) && baseText.includes(':')) {
+      if (prefix < 96 || prefix > 128) return undefined;
+      prefix -= 96;
+    }
     if (prefix > max) return undefined;
   }
   const bytes = addressBytes(base);

@@ -1,0 +1,76 @@
+import type { Action } from '../actions/action.js';
+import type { Cancel, Clock } from '../core/clock.js';
+import type { Logger } from '../core/log.js';
+import type { Ban } from '../core/types.js';
+
+export interface ApplyCounters { applied: number; failed: number; retries: number }
+
+/**
+ * The one place that calls actions. A verb that fails is logged, counted and retried with exponential
+ * backoff (1 s doubling to 5 min) for the bans it names, for as long as the ban still wants that state:
+ * a ban lifted meanwhile is not re-applied, an unban re-banned meanwhile is not retried. The ban stays
+ * recorded in the store whatever an action does.
+ */
+export interface Applier {
+  ban(action: Action, bans: readonly Ban[]): Promise<void>;
+  unban(action: Action, bans: readonly Ban[]): Promise<void>;
+  /** Retries still waiting, per action name. */
+  pending(): number;
+  readonly counters: ApplyCounters;
+  close(): void;
+}
+
+export function createApplier(deps: {
+  clock: Clock; log: Logger;
+  /** Whether `ban` is still active (so a retry of ban/unban still makes sense). */
+  isActive: (ban: Ban) => boolean;
+  maxBackoffMs?: number;
+}): Applier {
+  const counters: ApplyCounters = { applied: 0, failed: 0, retries: 0 };
+  const timers = new Set<Cancel>();
+  const maxBackoff = deps.maxBackoffMs ?? 300_000;
+
+  const run = async (verb: 'ban' | 'unban', action: Action, bans: readonly Ban[], attempt: number): Promise<void> => {
+    const wanted = bans.filter((b) => (verb === 'ban' ? deps.isActive(b) : !deps.isActive(b)));
+    if (wanted.length === 0) return;
+    let r;
+    try { r = await action[verb](wanted); } catch (e) {
+      r = { ok: false as const, error: `action threw: ${(e as Error).message}`, failed: wanted };
+    }
+    if (r.ok) { counters.applied += wanted.length; return; }
+    const failed = r.failed.length > 0 ? r.failed : wanted;
+    counters.failed += failed.length;
+    counters.applied += wanted.length - failed.length;
+    const delay = Math.min(maxBackoff, 1000 * 2 ** Math.min(attempt, 20));
+    deps.log.error(`Cannot ${verb} ${failed.length === 1 ? failed[0]?.address : `${failed.length} addresses`} with action "${action.name}": ${r.error}`,
+      { action: action.name, retry_in_ms: delay, attempt: attempt + 1 });
+    const cancel = deps.clock.setTimer(deps.clock.now() + delay, () => {
+      timers.delete(cancel);
+      counters.retries++;
+      void run(verb, action, failed, attempt + 1);
+    });
+    timers.add(cancel);
+  };
+
+  return {
+    counters,
+    ban: (action, bans) => run('ban', action, bans, 0),
+    unban: (action, bans) => run('unban', action, bans, 0),
+    pending: () => timers.size,
+    close: () => { for (const t of timers) t(); timers.clear(); },
+  };
+}
+
+/** Groups bans by the actions of their jails, so every action gets one batch. */
+export function groupByAction(bans: readonly Ban[], actionsOf: (jail: string) => readonly Action[]): Map<Action, Ban[]> {
+  const out = new Map<Action, Ban[]>();
+  for (const b of bans) {
+    for (const a of actionsOf(b.jail)) {
+      let list = out.get(a);
+      if (!list) out.set(a, (list = []));
+      list.push(b);
+    }
+  }
+  return out;
+}
+

@@ -1,0 +1,123 @@
+import type { Action } from '../actions/action.js';
+import type { Address } from '../core/address.js';
+import type { CidrSet } from '../core/cidr.js';
+import type { Hit, LogLine, Offence } from '../core/types.js';
+import type { Filter } from '../filters/filter.js';
+import type { Notifier } from '../notifiers/notifier.js';
+import type { Source } from '../sources/source.js';
+import type { Tracker } from '../trackers/tracker.js';
+import type { JailConfig } from '../config/types.js';
+
+export interface JailCounters {
+  lines: number;
+  matched: number;
+  whitelisted: number;
+  offences: number;
+}
+
+/**
+ * One service: sources feed lines through its filter and the whitelist into its tracker. `handle` is the hot
+ * path — synchronous, no store, no process — and hands each offence, with the lines that led to it, to the
+ * daemon.
+ */
+export interface Jail {
+  readonly name: string;
+  readonly config: JailConfig;
+  readonly filter: Filter;
+  readonly tracker: Tracker;
+  readonly sources: readonly Source[];
+  readonly actions: readonly Action[];
+  readonly notifiers: readonly Notifier[];
+  readonly counters: JailCounters;
+  handle(lines: readonly LogLine[]): void;
+  /** Lines recently seen for an address (bounded), oldest first; taken by the ban that uses them. */
+  recentHits(address: Address): Hit[];
+  /**
+   * Drops what the jail knows of an address. With `pardonedAt`, hits timed before that moment are ignored
+   * afterwards, so a replayed old log does not ban again an address an administrator just unbanned.
+   */
+  forget(address: Address, pardonedAt?: number): void;
+}
+
+export interface JailParts {
+  readonly config: JailConfig;
+  readonly filter: Filter;
+  readonly tracker: Tracker;
+  readonly sources: readonly Source[];
+  readonly actions: readonly Action[];
+  readonly notifiers: readonly Notifier[];
+  readonly whitelist: CidrSet;
+  /** Skip addresses that are banned in this jail already (lines still in flight after a ban). */
+  readonly isBanned: (address: Address) => boolean;
+  readonly onOffence: (offence: Offence, hits: Hit[]) => void;
+  /** Lines kept per address for `why` and e-mail; addresses kept at most `recentCap` (oldest dropped). */
+  readonly hitsPerAddress: number;
+  readonly recentCap?: number;
+}
+
+export function createJail(p: JailParts): Jail {
+  const counters: JailCounters = { lines: 0, matched: 0, whitelisted: 0, offences: 0 };
+  const name = p.config.name;
+  const useLineTime = p.config.useLineTime;
+  const recent = new Map<Address, Hit[]>();
+  const recentCap = p.recentCap ?? 10_000;
+  const keep = Math.max(1, p.hitsPerAddress);
+  const pardons = new Map<Address, number>();
+
+  const remember = (hit: Hit): void => {
+    let list = recent.get(hit.address);
+    if (list) recent.delete(hit.address);
+    else {
+      list = [];
+      if (recent.size >= recentCap) {
+        const oldest = recent.keys().next().value;
+        if (oldest !== undefined) recent.delete(oldest);
+      }
+    }
+    list.push(hit);
+    if (list.length > keep) list.shift();
+    recent.set(hit.address, list);
+  };
+
+  const handle = (lines: readonly LogLine[]): void => {
+    counters.lines += lines.length;
+    for (const line of lines) {
+      const m = p.filter.match(line.text);
+      if (!m) continue;
+      counters.matched++;
+      if (p.whitelist.has(m.address)) { counters.whitelisted++; continue; }
+      if (p.isBanned(m.address)) continue;
+      const at = useLineTime && m.time !== undefined ? m.time : line.receivedAt;
+      if (pardons.size > 0) {
+        const pardoned = pardons.get(m.address);
+        if (pardoned !== undefined && at <= pardoned) continue;
+      }
+      const hit: Hit = { address: m.address, jail: name, at, line: line.text, rule: m.rule };
+      remember(hit);
+      const offence = p.tracker.record(hit);
+      if (offence) {
+        counters.offences++;
+        const hits = recent.get(m.address) ?? [hit];
+        recent.delete(m.address);
+        p.onOffence(offence, hits);
+      }
+    }
+  };
+
+  return {
+    name, config: p.config, filter: p.filter, tracker: p.tracker, sources: p.sources, actions: p.actions,
+    notifiers: p.notifiers, counters, handle,
+    recentHits: (a) => [...(recent.get(a) ?? [])],
+    forget: (a, pardonedAt) => {
+      p.tracker.forget(a);
+      recent.delete(a);
+      if (pardonedAt === undefined) return;
+      pardons.delete(a);
+      if (pardons.size >= recentCap) {
+        const oldest = pardons.keys().next().value;
+        if (oldest !== undefined) pardons.delete(oldest);
+      }
+      pardons.set(a, pardonedAt);
+    },
+  };
+}

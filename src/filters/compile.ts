@@ -1,0 +1,155 @@
+import { parseAddress } from '../core/address.js';
+import type { Clock } from '../core/clock.js';
+import { err, ok } from '../core/types.js';
+import type { Result } from '../core/types.js';
+import type { Filter, FilterCounters, Match } from './filter.js';
+import { HOST_GROUP, HOST_PATTERN } from './host.js';
+import { SYSLOG_PATTERN, parseLineTime } from './line-time.js';
+import type { FilterDef } from './load.js';
+
+/**
+ * Macros a filter's regexes may use. `<NAME>` in upper case is a macro unless it closes a named group
+ * (`(?<NAME>`) or a named backreference (`\k<NAME>`); an unknown one is an error, so a typo such as `<HSOT>`
+ * is not silently matched as literal text.
+ */
+const MACROS: Readonly<Record<string, string>> = { HOST: HOST_PATTERN, SYSLOG: SYSLOG_PATTERN };
+const MACRO = /(?<!\(\?|\\k)<([A-Z][A-Z0-9_]*)>/g;
+
+function macroUses(text: string): string[] {
+  return Array.from(text.matchAll(MACRO), (m) => m[1] ?? '');
+}
+
+function expand(text: string): string {
+  return text.replace(MACRO, (whole, name: string) => MACROS[name] ?? whole);
+}
+
+/**
+ * The regex source of one rule as it runs: anchored at the start of the line, the prefix, then the rule.
+ * Both are grouped so that an alternation in either stays inside it. The end is anchored only where the
+ * rule writes `$`: a rule should, whenever the server writes the end of the line itself, because a greedy
+ * `.*` over attacker-controlled text then has to give back everything up to the server's own suffix.
+ */
+export function ruleSource(prefix: string, rule: string): string {
+  return prefix === '' ? `^(?:${expand(rule)})` : `^(?:${expand(prefix)})(?:${expand(rule)})`;
+}
+
+function unknownMacro(text: string): string | undefined {
+  const unknown = macroUses(text).find((name) => !(name in MACROS));
+  if (unknown === undefined) return undefined;
+  return `Unknown macro <${unknown}> (known: ${Object.keys(MACROS).map((k) => `<${k}>`).join(', ')})`;
+}
+
+function regexError(source: string): string | undefined {
+  try {
+    new RegExp(source);
+    return undefined;
+  } catch (e) {
+    return `Invalid regular expression: ${e instanceof Error ? e.message : String(e)}`;
+  }
+}
+
+/** Why `prefix` cannot be a filter's prefix, or `undefined` when it can. */
+export function checkPrefix(prefix: string): string | undefined {
+  const unknown = unknownMacro(prefix);
+  if (unknown) return unknown;
+  if (macroUses(prefix).includes('HOST')) return 'The prefix must not contain <HOST>: put it in each rule';
+  return regexError(`^(?:${expand(prefix)})`);
+}
+
+/**
+ * Why `rule` cannot be a rule of this kind behind `prefix`, or `undefined` when it can. A failregex holds
+ * `<HOST>` exactly once (two would leave it unclear which address to ban); an ignoreregex at most once.
+ */
+export function checkRule(prefix: string, rule: string, kind: 'failregex' | 'ignoreregex'): string | undefined {
+  const unknown = unknownMacro(rule);
+  if (unknown) return unknown;
+  const hosts = macroUses(rule).filter((name) => name === 'HOST').length;
+  if (kind === 'failregex' && hosts !== 1) return `A rule must contain <HOST> exactly once, found ${hosts}`;
+  if (kind === 'ignoreregex' && hosts > 1) return `An ignoreregex may contain <HOST> at most once, found ${hosts}`;
+  return regexError(ruleSource(prefix, rule));
+}
+
+export interface CompileOptions {
+  /** Mode names whose rules to add after the filter's own; `normal` means none and may be listed. */
+  readonly modes: readonly string[];
+  /** Lines longer than this (UTF-16 code units) are counted as overlong and never reach a regex. */
+  readonly maxLineLength: number;
+  /** Parse each matching line's own timestamp into `Match.time` (replay of old logs). */
+  readonly withTime?: boolean;
+  /** Supplies the year a BSD syslog timestamp lacks when `withTime` is set; the real clock by default. */
+  readonly clock?: Pick<Clock, 'now'>;
+}
+
+/**
+ * Compiles a filter definition once, at load: every regex is built here and `match` only runs them.
+ * Rules are tried in order (the filter's failregex, then each enabled mode's, in file order); the first that
+ * matches decides. Errors (unknown mode, a definition that was not validated by `loadFilterFile`) are values.
+ */
+export function compileFilter(def: FilterDef, options: CompileOptions): Result<Filter> {
+  const fail = (message: string): Result<Filter> => err(`Cannot compile filter "${def.name}": ${message}`);
+  if (!Number.isInteger(options.maxLineLength) || options.maxLineLength < 1) {
+    return fail(`maxLineLength must be a positive integer, got ${options.maxLineLength}`);
+  }
+  for (const mode of options.modes) {
+    if (mode !== 'normal' && !def.modes.has(mode)) {
+      const known = [...def.modes.keys()].map((k) => `"${k}"`).join(', ');
+      return fail(`unknown mode "${mode}" (${known ? `known: ${known}` : 'the filter has no modes'})`);
+    }
+  }
+  const ruleTexts = [...def.failregex];
+  for (const [name, mode] of def.modes) if (options.modes.includes(name)) ruleTexts.push(...mode.failregex);
+
+  for (const [kind, list] of [['failregex', ruleTexts], ['ignoreregex', def.ignoreregex]] as const) {
+    for (const rule of list) {
+      const problem = checkRule(def.prefix, rule, kind);
+      if (problem) return fail(`${kind} "${rule}": ${problem}`);
+    }
+  }
+  const rules = ruleTexts.map((rule) => ruleSource(def.prefix, rule));
+  // No flags: `g`/`y` would carry lastIndex from one line to the next, and `m` lets `$` match before a `\r`.
+  const failRes = rules.map((source) => new RegExp(source));
+  const ignoreRes = def.ignoreregex.map((rule) => new RegExp(ruleSource(def.prefix, rule)));
+
+  const counters: FilterCounters = {
+    lines: 0, perRule: new Array<number>(rules.length).fill(0), ignored: 0, badAddress: 0, overlong: 0,
+  };
+  const { maxLineLength } = options;
+  const prefilter = def.prefilter;
+  const clock = options.clock ?? { now: () => Date.now() };
+  const withTime = options.withTime === true;
+  const ruleCount = failRes.length;
+  const ignoreCount = ignoreRes.length;
+
+  // The hot path: no allocation unless a rule matches (exec returns null otherwise), no closures per line.
+  function match(line: string): Match | undefined {
+    counters.lines++;
+    if (line.length > maxLineLength) {
+      counters.overlong++;
+      return undefined;
+    }
+    if (prefilter !== undefined && !line.includes(prefilter)) return undefined;
+    for (let rule = 0; rule < ruleCount; rule++) {
+      const m = failRes[rule]!.exec(line);
+      if (m === null) continue;
+      for (let j = 0; j < ignoreCount; j++) {
+        if (ignoreRes[j]!.test(line)) {
+          counters.ignored++;
+          return undefined;
+        }
+      }
+      const candidate = m.groups?.[HOST_GROUP];
+      const address = candidate === undefined ? undefined : parseAddress(candidate);
+      if (address === undefined) {
+        counters.badAddress++;
+        return undefined;
+      }
+      counters.perRule[rule]!++;
+      if (!withTime) return { address, rule };
+      const time = parseLineTime(line, clock.now());
+      return time === undefined ? { address, rule } : { address, rule, time };
+    }
+    return undefined;
+  }
+
+  return ok({ name: def.name, rules, counters, match });
+}

@@ -1,0 +1,284 @@
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument } from 'yaml';
+import type { Document, Node, YAMLMap } from 'yaml';
+import type { ConfigError } from '../config/types.js';
+import { err, ok } from '../core/types.js';
+import type { Result } from '../core/types.js';
+import { checkPrefix, checkRule } from './compile.js';
+
+/** A group of extra rules a jail may enable by name (`modes: [aggressive]`). */
+export interface FilterModeDef {
+  readonly description: string;
+  readonly failregex: readonly string[];
+}
+
+/**
+ * A filter file as written, validated but not compiled: every regex is known to compile and every failregex
+ * to hold `<HOST>` exactly once. {@link compileFilter} turns it into a {@link Filter}.
+ */
+export interface FilterDef {
+  /** The file's base name without `.yaml`: what a jail's `filter:` names. */
+  readonly name: string;
+  readonly file: string;
+  readonly description: string;
+  /** Regex source put in front of every rule (failregex and ignoreregex); `''` when the file has none. */
+  readonly prefix: string;
+  /** A literal every failure line contains; lines without it skip the regexes. */
+  readonly prefilter: string | undefined;
+  readonly failregex: readonly string[];
+  readonly ignoreregex: readonly string[];
+  /** In file order, which is also the order their rules are tried in. */
+  readonly modes: ReadonlyMap<string, FilterModeDef>;
+}
+
+export type LoadResult = { readonly ok: true; readonly value: FilterDef } | { readonly ok: false; readonly errors: ConfigError[] };
+
+/** The filters shipped with DictDefence: `filters/` at the package root, from both `src/filters` and `dist/filters`. */
+export const shippedFiltersDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../filters');
+
+const NAME = /^[a-z0-9][a-z0-9_-]*$/i;
+/** `normal` is what a jail gets with no mode enabled, so no file may define a mode under that name. */
+const MODE_NAME = /^[a-z][a-z0-9_-]*$/;
+const TOP_KEYS = new Set(['description', 'prefix', 'prefilter', 'failregex', 'ignoreregex', 'modes']);
+const MODE_KEYS = new Set(['description', 'failregex']);
+
+/**
+ * The path of `NAME.yaml` in the first of `dirs` that has one. The name is checked first, so a jail cannot
+ * reach outside the filter folders (`../../etc/x`) or pick a hidden file.
+ */
+export function findFilter(name: string, dirs: readonly string[]): Result<string> {
+  if (!NAME.test(name)) return err(`Cannot find filter "${name}": a filter name is letters, digits, "_" and "-"`);
+  for (const dir of dirs) {
+    const file = path.join(dir, `${name}.yaml`);
+    if (statSync(file, { throwIfNoEntry: false })?.isFile()) return ok(file);
+  }
+  return err(`Cannot find filter "${name}": no ${name}.yaml in ${dirs.map((d) => `"${d}"`).join(', ') || 'any folder'}`);
+}
+
+/** Reads and validates one filter file; every problem found is reported, each with file, line and key. */
+export function loadFilterFile(file: string): LoadResult {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const message = `Cannot read filter file: ${e instanceof Error ? e.message : String(e)}`;
+    return { ok: false, errors: [{ file, line: 0, key: '', message }] };
+  }
+  return parseFilterText(text, file);
+}
+
+/** {@link loadFilterFile} on text already read; `file` names it in errors and gives the filter its name. */
+export function parseFilterText(text: string, file: string): LoadResult {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const errors: ConfigError[] = [];
+  const lineOf = (node: Node | null | undefined): number =>
+    node?.range ? lineCounter.linePos(node.range[0]).line : 1;
+  const fail = (node: Node | null | undefined, key: string, message: string): void => {
+    errors.push({ file, line: lineOf(node), key, message });
+  };
+
+  for (const e of doc.errors) {
+    errors.push({ file, line: e.linePos?.[0].line ?? 1, key: '', message: `Invalid YAML: ${e.message}` });
+  }
+  if (errors.length > 0) return { ok: false, errors };
+
+  const root = doc.contents;
+  if (!isMap(root)) {
+    fail(root, '', 'A filter file is a mapping with at least the key "failregex"');
+    return { ok: false, errors };
+  }
+  const v = new Validator(doc, fail);
+  const top = v.entries(root, '', TOP_KEYS);
+
+  const description = v.string(top.get('description'), 'description') ?? '';
+  const prefixEntry = top.get('prefix');
+  let prefix = v.string(prefixEntry, 'prefix') ?? '';
+  if (prefixEntry) {
+    const problem = checkPrefix(prefix);
+    if (problem) {
+      fail(prefixEntry.value, 'prefix', problem);
+      prefix = ''; // Check the rules on their own rather than report the prefix's error once per rule.
+    }
+  }
+  const prefilterEntry = top.get('prefilter');
+  const prefilter = v.string(prefilterEntry, 'prefilter');
+  if (prefilter === '') fail(prefilterEntry?.value, 'prefilter', 'Expected a non-empty string (or no "prefilter")');
+
+  const rules = (entry: Entry | undefined, key: string, kind: 'failregex' | 'ignoreregex'): string[] => {
+    const list = v.strings(entry, key);
+    if (kind === 'failregex' && entry && isSeq(entry.value) && entry.value.items.length === 0) fail(entry.value ?? entry.key, key, 'Expected at least one rule');
+    const out: string[] = [];
+    for (const { text, node, index } of list ?? []) {
+      const problem = checkRule(prefix, text, kind);
+      if (problem) fail(node, `${key}[${index}]`, problem);
+      out.push(text);
+    }
+    return out;
+  };
+
+  const failEntry = top.get('failregex');
+  if (!failEntry) fail(root, '', 'Missing key "failregex": a filter needs at least one rule');
+  const failregex = rules(failEntry, 'failregex', 'failregex');
+  const ignoreregex = rules(top.get('ignoreregex'), 'ignoreregex', 'ignoreregex');
+
+  const modes = new Map<string, FilterModeDef>();
+  const modesEntry = top.get('modes');
+  if (modesEntry) {
+    const map = v.map(modesEntry, 'modes');
+    for (const [name, entry] of map ? v.entries(map, 'modes', undefined) : []) {
+      const key = `modes.${name}`;
+      if (!MODE_NAME.test(name) || name === 'normal') {
+        fail(entry.key, key, `Invalid mode name "${name}": lower-case letters, digits, "_" and "-", and not "normal"`);
+        continue;
+      }
+      const modeMap = v.map(entry, key);
+      if (!modeMap) continue;
+      const mode = v.entries(modeMap, key, MODE_KEYS);
+      const modeFail = mode.get('failregex');
+      if (!modeFail) fail(entry.key, key, `Missing key "failregex" in mode "${name}"`);
+      modes.set(name, {
+        description: v.string(mode.get('description'), `${key}.description`) ?? '',
+        failregex: rules(modeFail, `${key}.failregex`, 'failregex'),
+      });
+    }
+  }
+
+  if (errors.length > 0) return { ok: false, errors };
+  const name = path.basename(file).replace(/\.ya?ml$/, '');
+  return { ok: true, value: { name, file, description, prefix, prefilter, failregex, ignoreregex, modes } };
+}
+
+interface Entry { readonly key: Node | null; readonly value: Node | null }
+
+/** Type checks over YAML nodes that report through `fail`; each returns `undefined` after reporting. */
+class Validator {
+  constructor(
+    private readonly doc: Document,
+    private readonly fail: (node: Node | null | undefined, key: string, message: string) => void,
+  ) {}
+
+  private resolve(node: Node | null | undefined): Node | null | undefined {
+    return isAlias(node) ? (node.resolve(this.doc) ?? null) : node;
+  }
+
+  /** The entries of a mapping by key; keys outside `allowed` (when given) are reported as unknown. */
+  entries(map: YAMLMap, path: string, allowed: ReadonlySet<string> | undefined): Map<string, Entry> {
+    const out = new Map<string, Entry>();
+    for (const pair of map.items) {
+      const keyNode = (pair.key ?? null) as Node | null;
+      const keyName = isScalar(keyNode) ? String(keyNode.value) : undefined;
+      const where = path ? `${path}.${keyName ?? '?'}` : keyName ?? '?';
+      if (keyName === undefined) { this.fail(keyNode, where, 'Expected a plain key'); continue; }
+      if (allowed && !allowed.has(keyName)) {
+        const known = [...allowed].map((k) => `"${k}"`).join(', ');
+        this.fail(keyNode, where, `Unknown key "${keyName}" (known keys: ${known})`);
+        continue;
+      }
+      out.set(keyName, { key: keyNode, value: this.resolve((pair.value ?? null) as Node | null) ?? null });
+    }
+    return out;
+  }
+
+  map(entry: Entry, key: string): YAMLMap | undefined {
+    if (isMap(entry.value)) return entry.value;
+    this.fail(entry.value ?? entry.key, key, `Expected a mapping, got ${describe(entry.value)}`);
+    return undefined;
+  }
+
+  string(entry: Entry | undefined, key: string): string | undefined {
+    if (!entry) return undefined;
+    const node = entry.value;
+    if (isScalar(node) && typeof node.value === 'string') return node.value;
+    this.fail(node ?? entry.key, key, `Expected a string, got ${describe(node)}`);
+    return undefined;
+  }
+
+  /** A list of strings; a single string is refused so that a forgotten `-` does not pass unnoticed. */
+  strings(entry: Entry | undefined, key: string): { text: string; node: Node | null; index: number }[] | undefined {
+    if (!entry) return undefined;
+    const node = entry.value;
+    if (!isSeq(node)) {
+      this.fail(node ?? entry.key, key, `Expected a list of strings, got ${describe(node)}`);
+      return undefined;
+    }
+    const out: { text: string; node: Node | null; index: number }[] = [];
+    node.items.forEach((raw, index) => {
+      const item = this.resolve(raw as Node | null) ?? null;
+      if (isScalar(item) && typeof item.value === 'string') out.push({ text: item.value, node: raw as Node | null, index });
+      else this.fail(item ?? (raw as Node | null), `${key}[${index}]`, `Expected a string, got ${describe(item)}`);
+    });
+    return out;
+  }
+}
+
+function describe(node: Node | null | undefined): string {
+  if (node === null || node === undefined) return 'nothing';
+  if (isMap(node)) return 'a mapping';
+  if (isSeq(node)) return 'a list';
+  if (isScalar(node)) {
+    const value: unknown = node.value;
+    if (value === null) return 'nothing';
+    if (typeof value === 'string') return `the string "${value}"`;
+    return `the ${typeof value} ${String(value)}`;
+  }
+  return 'an unsupported value';
+}
+
+/** One annotated line of a `NAME.samples` file. */
+export interface Sample {
+  /** 1-based line number of the sample line itself. */
+  readonly line: number;
+  readonly text: string;
+  /** The address the line must yield, or `null` when it must not match. */
+  readonly expect: string | null;
+  /** The mode in force (`normal` = none). */
+  readonly mode: string;
+}
+
+const ANNOTATION = /^#\s*(match|nomatch|mode)\b\s*(.*?)\s*$/;
+
+/**
+ * Parses an annotated sample file (fail2ban's idea): `# match ADDRESS` or `# nomatch` applies to the next
+ * line, `# mode NAME` to every line after it until the next `# mode`; other `#` lines and blank lines are
+ * comments. An annotation not followed by a sample line, or a sample line without an annotation, is an error:
+ * an unannotated line would otherwise test nothing while looking tested.
+ */
+export function parseSamples(text: string): { samples: Sample[]; errors: string[] } {
+  const samples: Sample[] = [];
+  const errors: string[] = [];
+  let mode = 'normal';
+  let pending: { expect: string | null; line: number } | undefined;
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    const n = i + 1;
+    const note = ANNOTATION.exec(line);
+    if (pending && (line.trim() === '' || line.startsWith('#'))) {
+      errors.push(`line ${pending.line}: the annotation is not followed by a sample line`);
+      pending = undefined;
+    }
+    if (note) {
+      const [, verb, arg = ''] = note;
+      if (verb === 'mode') {
+        if (arg === '') errors.push(`line ${n}: "# mode" needs a mode name`);
+        else mode = arg;
+      } else if (verb === 'match' && arg === '') {
+        errors.push(`line ${n}: "# match" needs the address the line must yield`);
+      } else {
+        pending = { expect: verb === 'match' ? arg : null, line: n };
+      }
+      return;
+    }
+    if (line.trim() === '' || line.startsWith('#')) return;
+    if (!pending) {
+      errors.push(`line ${n}: a sample line without "# match ADDRESS" or "# nomatch" before it`);
+      return;
+    }
+    samples.push({ line: n, text: line, expect: pending.expect, mode });
+    pending = undefined;
+  });
+  if (pending) errors.push(`line ${pending.line}: the annotation is not followed by a sample line`);
+  return { samples, errors };
+}

@@ -1,0 +1,146 @@
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import type { BigIntStats } from 'node:fs';
+import { createLineSplitter, type LineSplitter } from './line-splitter.js';
+import type { Position, SourceCounters } from './source.js';
+
+/**
+ * Identity of a file. Inode numbers can exceed 2^53 (XFS, btrfs), so they are kept as bigints and saved as
+ * decimal strings. Both device and inode must match: an inode number alone is reused across filesystems.
+ */
+export interface FileId {
+  readonly dev: bigint;
+  readonly ino: bigint;
+}
+
+/** Where reading stopped: `offset` is always a line boundary (see LineSplitter.pending). */
+export interface FilePosition extends FileId {
+  readonly offset: number;
+}
+
+/** One open log file: the handle keeps the inode readable after a rename or unlink. */
+export interface FollowedFile extends FileId {
+  readonly handle: FileHandle;
+  readonly splitter: LineSplitter;
+  /** Next byte to read. */
+  offset: number;
+}
+
+export const sameFile = (a: FileId, b: FileId): boolean => a.dev === b.dev && a.ino === b.ino;
+
+export const positionOf = (file: FollowedFile): FilePosition => ({
+  dev: file.dev,
+  ino: file.ino,
+  offset: file.offset - file.splitter.pending,
+});
+
+export const encodePosition = (p: FilePosition): Position => ({
+  dev: p.dev.toString(),
+  ino: p.ino.toString(),
+  offset: p.offset,
+});
+
+const toBigInt = (v: string | number | undefined): bigint | undefined => {
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
+  if (typeof v === 'string' && /^\d+$/.test(v)) return BigInt(v);
+  return undefined;
+};
+
+/** Reads a saved position; anything malformed counts as none (the caller warns). */
+export function decodePosition(p: Position): FilePosition | undefined {
+  const dev = toBigInt(p.dev);
+  const ino = toBigInt(p.ino);
+  const offset = p.offset;
+  if (dev === undefined || ino === undefined) return undefined;
+  if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) return undefined;
+  return { dev, ino, offset };
+}
+
+export const errorCode = (e: unknown): string | undefined =>
+  e instanceof Error && 'code' in e && typeof e.code === 'string' ? e.code : undefined;
+
+export const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** Stats `path`; `undefined` when it does not exist (any other error is thrown). */
+export async function statIfExists(path: string): Promise<BigIntStats | undefined> {
+  try {
+    return await stat(path, { bigint: true });
+  } catch (e) {
+    const code = errorCode(e);
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw e;
+  }
+}
+
+/**
+ * Opens `path` at offset 0, or at its last line when given `atEnd` (a buffer to search with). The identity
+ * comes from the handle, not from an earlier stat of the path: the name may have moved on in between.
+ */
+export async function openFollowed(
+  path: string,
+  maxLineLength: number,
+  counters: SourceCounters,
+  atEnd?: Buffer,
+): Promise<{ file: FollowedFile; size: number }> {
+  const handle = await open(path, 'r');
+  try {
+    const st = await handle.stat({ bigint: true });
+    const splitter = createLineSplitter(maxLineLength, counters);
+    const file: FollowedFile = { handle, dev: st.dev, ino: st.ino, offset: 0, splitter };
+    const size = Number(st.size);
+    if (atEnd) await seekToLastLine(file, size, atEnd);
+    return { file, size };
+  } catch (e) {
+    await handle.close().catch(() => undefined);
+    throw e;
+  }
+}
+
+/** Opens `path` only if it is still the file `id`; otherwise `undefined`. */
+export async function openIfSame(
+  path: string,
+  id: FileId,
+  maxLineLength: number,
+  counters: SourceCounters,
+): Promise<{ file: FollowedFile; size: number } | undefined> {
+  const st = await statIfExists(path);
+  if (st === undefined || !sameFile(st, id)) return undefined;
+  const opened = await openFollowed(path, maxLineLength, counters);
+  if (sameFile(opened.file, id)) return opened;
+  await opened.file.handle.close().catch(() => undefined);
+  return undefined;
+}
+
+/**
+ * Moves `file` to the start of the line being written at its end, so that line is handed on whole once
+ * finished. A last line longer than `buffer` is skipped up to its newline instead.
+ */
+export async function seekToLastLine(file: FollowedFile, size: number, buffer: Buffer): Promise<void> {
+  const length = Math.min(size, buffer.length);
+  file.offset = size;
+  if (length === 0) return;
+  const { bytesRead } = await file.handle.read(buffer, 0, length, size - length);
+  const nl = buffer.subarray(0, bytesRead).lastIndexOf(0x0a);
+  if (nl !== -1) file.offset = size - length + nl + 1;
+  else file.splitter.skipToNextLine();
+}
+
+/**
+ * Reads from `file.offset` to the end of the file, one buffer at a time, handing on each chunk's lines
+ * before reading the next so memory stays bounded. Returns the number of bytes read.
+ */
+export async function readToEnd(
+  file: FollowedFile,
+  buffer: Buffer,
+  deliver: (file: FollowedFile, texts: string[]) => void,
+  stopping: () => boolean,
+): Promise<number> {
+  let total = 0;
+  while (!stopping()) {
+    const { bytesRead } = await file.handle.read(buffer, 0, buffer.length, file.offset);
+    if (bytesRead === 0) break;
+    file.offset += bytesRead;
+    total += bytesRead;
+    deliver(file, file.splitter.push(buffer.subarray(0, bytesRead)));
+  }
+  return total;
+}

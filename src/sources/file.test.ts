@@ -1,0 +1,184 @@
+import { appendFileSync, mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { fileHarness, lines, recordingLogger, settle, sourceDeps, until } from '../../test/sources.js';
+import { createSource } from './index.js';
+
+const h = fileHarness();
+const { follow, stop } = h;
+
+describe('file source', () => {
+  it('starts at the end of an existing file and delivers only what is appended', async () => {
+    writeFileSync(h.file, lines('old 1', 'old 2'));
+    const r = await follow();
+    appendFileSync(h.file, lines('new 1'));
+    await until(() => r.texts.length >= 1);
+    await settle();
+    expect(r.texts).toEqual(['new 1']);
+  });
+
+  it('reads the existing content first when asked to read from the start', async () => {
+    writeFileSync(h.file, lines('old 1', 'old 2'));
+    const r = await follow({ readFromStart: true });
+    await until(() => r.texts.length >= 2);
+    expect(r.texts).toEqual(['old 1', 'old 2']);
+  });
+
+  it('delivers each appended line exactly once, stamped with its source and the clock time', async () => {
+    writeFileSync(h.file, '');
+    const r = await follow();
+    for (let i = 0; i < 20; i++) appendFileSync(h.file, lines(`line ${i}`));
+    await until(() => r.texts.length >= 20);
+    await settle();
+    expect(r.texts).toEqual(Array.from({ length: 20 }, (_, i) => `line ${i}`));
+    const first = r.batches[0]?.[0];
+    expect(first?.source).toBe(`file:${h.file}`);
+    expect(first?.receivedAt).toBeGreaterThan(0);
+    expect(r.source.counters.lines).toBe(20);
+  });
+
+  it('delivers a partial line only once its newline is written', async () => {
+    writeFileSync(h.file, '');
+    const r = await follow();
+    appendFileSync(h.file, 'sshd[1]: Failed pass');
+    await settle();
+    expect(r.texts).toEqual([]);
+    appendFileSync(h.file, 'word for root\n');
+    await until(() => r.texts.length >= 1);
+    expect(r.texts).toEqual(['sshd[1]: Failed password for root']);
+  });
+
+  it('delivers a line whose writing had begun when the source started, once it is finished', async () => {
+    writeFileSync(h.file, lines('old') + 'begun');
+    const r = await follow();
+    appendFileSync(h.file, ' and finished\n');
+    await until(() => r.texts.length >= 1);
+    expect(r.texts).toEqual(['begun and finished']);
+  });
+
+  it('resumes from the saved position after a restart, delivering lines written while stopped once', async () => {
+    writeFileSync(h.file, lines('before'));
+    const first = await follow();
+    appendFileSync(h.file, lines('a', 'b'));
+    await until(() => first.texts.length >= 2);
+    await stop(first);
+    expect(h.positions.saved.get(`file:${h.file}`)).toMatchObject({ offset: Buffer.byteLength(lines('before', 'a', 'b')) });
+
+    appendFileSync(h.file, lines('c', 'd'));
+    const second = await follow();
+    appendFileSync(h.file, lines('e'));
+    await until(() => second.texts.length >= 3);
+    await settle();
+    expect(second.texts).toEqual(['c', 'd', 'e']);
+  });
+
+  it('saves a position that excludes a partial line, so a restart hands it on whole', async () => {
+    writeFileSync(h.file, '');
+    const first = await follow();
+    appendFileSync(h.file, lines('done') + 'half');
+    await until(() => first.texts.length >= 1);
+    await stop(first);
+    appendFileSync(h.file, ' done\n');
+    const second = await follow();
+    await until(() => second.texts.length >= 1);
+    expect(second.texts).toEqual(['half done']);
+  });
+
+  it('coalesces position saves instead of saving after every batch', async () => {
+    writeFileSync(h.file, '');
+    const r = await follow();
+    for (let i = 0; i < 50; i++) {
+      appendFileSync(h.file, lines(`l${i}`));
+      if (i % 10 === 0) await settle(10);
+    }
+    await until(() => r.texts.length >= 50);
+    await settle(300);
+    expect(h.positions.saves).toBeLessThan(10);
+    expect(h.positions.saved.get(`file:${h.file}`)).toMatchObject({ offset: Buffer.byteLength(r.texts.map((t) => `${t}\n`).join('')) });
+  });
+
+  it('strips the CR of CRLF line endings', async () => {
+    writeFileSync(h.file, '');
+    const r = await follow();
+    appendFileSync(h.file, 'one\r\ntwo\r\n');
+    await until(() => r.texts.length >= 2);
+    expect(r.texts).toEqual(['one', 'two']);
+  });
+
+  it('counts invalid UTF-8 and binary lines but still delivers them', async () => {
+    writeFileSync(h.file, '');
+    const r = await follow();
+    appendFileSync(h.file, Buffer.concat([Buffer.from('bad \xff'.slice(0, 4)), Buffer.from([0xff, 0x0a]), Buffer.from('nul\u0000\nok\n')]));
+    await until(() => r.texts.length >= 3);
+    expect(r.texts).toEqual(['bad \uFFFD', 'nul\u0000', 'ok']);
+    expect(r.source.counters.invalid).toBe(2);
+  });
+
+  it('drops and counts an overlong line, including one written in several pieces', async () => {
+    writeFileSync(h.file, '');
+    const r = await follow({}, sourceDeps(h.positions, recordingLogger(), 100));
+    appendFileSync(h.file, lines('x'.repeat(101), 'short'));
+    appendFileSync(h.file, 'y'.repeat(80));
+    await settle(100);
+    appendFileSync(h.file, 'y'.repeat(80));
+    await settle(100);
+    appendFileSync(h.file, lines('y', 'after'));
+    await until(() => r.texts.length >= 2);
+    await settle();
+    expect(r.texts).toEqual(['short', 'after']);
+    expect(r.source.counters.overlong).toBe(2);
+  });
+
+  it('warns once when the file is missing and reads it from the start once it appears', async () => {
+    const log = recordingLogger();
+    const r = await follow({}, sourceDeps(h.positions, log));
+    await settle();
+    expect(log.warnings).toHaveLength(1);
+    expect(log.warnings[0]).toContain('not found');
+    writeFileSync(h.file, lines('first', 'second'));
+    await until(() => r.texts.length >= 2);
+    expect(r.texts).toEqual(['first', 'second']);
+  });
+
+  it('warns once while the path cannot be read, retries, and starts at the end once it can', async () => {
+    // A directory opens but fails to read (EISDIR), which works as root too, unlike a chmod 000 file.
+    mkdirSync(h.file);
+    const log = recordingLogger();
+    const r = await follow({}, sourceDeps(h.positions, log));
+    await until(() => r.source.counters.errors >= 3);
+    expect(log.warnings).toHaveLength(1);
+    rmdirSync(h.file);
+    writeFileSync(h.file, lines('written before it was readable'));
+    await settle();
+    appendFileSync(h.file, lines('visible'));
+    await until(() => r.texts.length >= 1);
+    await settle();
+    expect(r.texts).toEqual(['visible']);
+  });
+
+  it('resolves stopped after saving its position when the signal aborts', async () => {
+    writeFileSync(h.file, lines('x'));
+    const r = await follow();
+    await stop(r);
+    expect(h.positions.saved.get(`file:${h.file}`)).toMatchObject({ offset: 2 });
+  });
+});
+
+describe('createSource', () => {
+  const loc = { file: '/etc/dictdefence/dictdefence.yaml', line: 7 };
+
+  it('builds a file source named after its path, resolving a relative path beside the config file', () => {
+    const s = createSource({ type: 'file', path: 'logs/auth.log', options: { poll_interval: 500 }, loc }, sourceDeps(h.positions));
+    expect(s.ok && s.value.id).toBe('file:/etc/dictdefence/logs/auth.log');
+  });
+
+  it('returns an error naming the file and line for an unknown source type', () => {
+    const s = createSource({ type: 'carrier-pigeon', options: {}, loc }, sourceDeps(h.positions));
+    expect(s).toEqual({ ok: false, error: expect.stringContaining('dictdefence.yaml:7: type: unknown source type "carrier-pigeon"') });
+  });
+
+  it('returns an error for a file source without a path or with a bad poll interval', () => {
+    expect(createSource({ type: 'file', options: {}, loc }, sourceDeps(h.positions)).ok).toBe(false);
+    const bad = createSource({ type: 'file', path: '/x', options: { poll_interval: 'often' }, loc }, sourceDeps(h.positions));
+    expect(bad.ok ? '' : bad.error).toContain('poll_interval');
+  });
+});

@@ -1,0 +1,114 @@
+import type { SourceCounters } from './source.js';
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+/**
+ * Turns a stream of byte chunks into whole lines. Chunk borders fall anywhere — inside a line, inside a
+ * multi-byte UTF-8 sequence, between CR and LF — so bytes after the last newline are carried over, and lines
+ * are decoded only once whole. Memory stays bounded: the carry never holds more than one line's cap.
+ */
+export interface LineSplitter {
+  /**
+   * Returns the lines that `chunk` completes, in order. Copies what it keeps, so the caller may reuse the
+   * chunk's buffer. Empty lines are skipped; overlong ones are dropped and counted.
+   */
+  push(chunk: Buffer): string[];
+  /**
+   * Hands on the unterminated tail as a line. Only for a file nobody writes to any more (a rotated file
+   * after its grace period): its last line is then as whole as it will ever be.
+   */
+  flush(): string[];
+  /** Forgets the unterminated tail: the file was truncated beneath it, so its end will never come. */
+  reset(): void;
+  /** Ignores bytes up to and including the next newline, uncounted: reading began in the middle of a line. */
+  skipToNextLine(): void;
+  /**
+   * Bytes taken in since the last line boundary (carried, or being discarded). The reader's offset minus
+   * this is where a restart must resume so that it neither skips nor repeats a line.
+   */
+  readonly pending: number;
+}
+
+type LineCounters = Pick<SourceCounters, 'overlong' | 'invalid'>;
+
+/** `maxLineLength` is in bytes, excluding the newline and a CR before it. */
+export function createLineSplitter(maxLineLength: number, counters: LineCounters): LineSplitter {
+  // One byte more than the cap: a line of exactly the cap may still carry the CR of a CRLF ending.
+  const maxCarry = maxLineLength + 1;
+  let carry: Buffer | undefined;
+  let discarding = false;
+  let discarded = 0;
+
+  const reset = (): void => {
+    carry = undefined;
+    discarding = false;
+    discarded = 0;
+  };
+
+  const take = (bytes: Buffer, out: string[]): void => {
+    const end = bytes.length > 0 && bytes[bytes.length - 1] === CR ? bytes.length - 1 : bytes.length;
+    if (end === 0) return;
+    if (end > maxLineLength) {
+      counters.overlong++;
+      return;
+    }
+    const text = bytes.toString('utf8', 0, end);
+    // Invalid sequences decode to U+FFFD; NUL means binary. Both still pass: filters simply will not match.
+    if (text.includes('\uFFFD') || text.includes('\u0000')) counters.invalid++;
+    out.push(text);
+  };
+
+  return {
+    push(chunk) {
+      const out: string[] = [];
+      let start = 0;
+      for (let nl = chunk.indexOf(LF, start); nl !== -1; nl = chunk.indexOf(LF, start)) {
+        if (discarding) {
+          discarding = false;
+          discarded = 0;
+        } else if (carry === undefined) {
+          take(chunk.subarray(start, nl), out);
+        } else if (carry.length + (nl - start) > maxCarry) {
+          carry = undefined;
+          counters.overlong++;
+        } else {
+          const whole = Buffer.concat([carry, chunk.subarray(start, nl)]);
+          carry = undefined;
+          take(whole, out);
+        }
+        start = nl + 1;
+      }
+      const tail = chunk.length - start;
+      if (tail === 0) return out;
+      if (discarding) {
+        discarded += tail;
+      } else if ((carry?.length ?? 0) + tail > maxCarry) {
+        // Counted now, once: the rest of this line is thrown away as it arrives, never buffered.
+        counters.overlong++;
+        discarding = true;
+        discarded = (carry?.length ?? 0) + tail;
+        carry = undefined;
+      } else {
+        const rest = chunk.subarray(start);
+        carry = carry === undefined ? Buffer.from(rest) : Buffer.concat([carry, rest]);
+      }
+      return out;
+    },
+    flush() {
+      const out: string[] = [];
+      if (carry !== undefined && !discarding) take(carry, out);
+      reset();
+      return out;
+    },
+    reset,
+    skipToNextLine() {
+      carry = undefined;
+      discarding = true;
+      discarded = 0;
+    },
+    get pending() {
+      return discarding ? discarded : (carry?.length ?? 0);
+    },
+  };
+}

@@ -1,0 +1,109 @@
+/**
+ * The SQL of the SQLite store as plain strings, kept apart from the code that runs it so that a test can hand
+ * the very same statements to a child process that has no TypeScript loader (see `sqlite.test.ts`).
+ */
+
+/**
+ * Only takes effect on a file without tables, so it is harmless on every later open. Incremental rather than
+ * full auto-vacuum: `prune` decides when freed pages go back to the file system, not every delete.
+ */
+export const FRESH_FILE_PRAGMAS: readonly string[] = ['auto_vacuum = INCREMENTAL'];
+
+/**
+ * Per-connection settings; every process that writes the file must use them. `busy_timeout` first, so that
+ * switching to WAL already waits for another process holding the file rather than failing at once.
+ */
+export const CONNECTION_PRAGMAS: readonly string[] = [
+  'busy_timeout = 5000',
+  'journal_mode = WAL',
+  'synchronous = NORMAL',
+];
+
+/**
+ * A ban decision commits with `synchronous = FULL` (one fsync of the WAL); everything else with `NORMAL`.
+ * See the durability note in `sqlite.ts`. A pragma acts when it is compiled, so it cannot be a prepared
+ * statement that is run again: each switch is executed afresh.
+ */
+export const SYNC_FULL = 'synchronous = FULL';
+export const SYNC_NORMAL = 'synchronous = NORMAL';
+
+export const META_DDL = 'CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)';
+export const GET_SCHEMA_VERSION = "SELECT value FROM meta WHERE key = 'schema_version'";
+export const SET_SCHEMA_VERSION =
+  "INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+
+/**
+ * Migration n (1-based) is `MIGRATIONS[n - 1]`. Append only: a released migration never changes, because a
+ * file that already ran it will not run it again.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE bans (
+    id          INTEGER PRIMARY KEY,
+    address     TEXT    NOT NULL,
+    jail        TEXT    NOT NULL,
+    banned_at   INTEGER NOT NULL,
+    until       INTEGER,            -- NULL: permanent
+    count       INTEGER NOT NULL,
+    reason      TEXT    NOT NULL,
+    origin      TEXT    NOT NULL,
+    lifted_at   INTEGER,            -- NULL: active
+    lift_reason TEXT
+  );
+  CREATE INDEX bans_jail_address ON bans (jail, address, lifted_at);
+  -- The database, not the code, guarantees one active ban per jail and address, even across processes.
+  CREATE UNIQUE INDEX bans_one_active ON bans (jail, address) WHERE lifted_at IS NULL;
+  -- banCount over all jails and banHistory, both by address and time.
+  CREATE INDEX bans_address_time ON bans (address, banned_at);
+  CREATE INDEX bans_lifted ON bans (lifted_at) WHERE lifted_at IS NOT NULL;
+
+  CREATE TABLE hits (
+    id      INTEGER PRIMARY KEY,
+    address TEXT    NOT NULL,
+    jail    TEXT    NOT NULL,
+    at      INTEGER NOT NULL,
+    line    TEXT    NOT NULL,
+    rule    INTEGER
+  );
+  CREATE INDEX hits_address_jail_at ON hits (address, jail, at);
+  CREATE INDEX hits_at ON hits (at);
+
+  CREATE TABLE positions (
+    key        TEXT    PRIMARY KEY,
+    value      TEXT    NOT NULL,   -- JSON object
+    updated_at INTEGER NOT NULL
+  );
+  `,
+];
+
+export const INSERT_BAN = `INSERT INTO bans (address, jail, banned_at, until, count, reason, origin)
+  VALUES (@address, @jail, @bannedAt, @until, @count, @reason, @origin)`;
+
+export const SELECT_BAN_BY_ID = 'SELECT * FROM bans WHERE id = ?';
+export const SELECT_ACTIVE_BAN = 'SELECT * FROM bans WHERE jail = ? AND address = ? AND lifted_at IS NULL';
+export const LIFT_BAN = 'UPDATE bans SET lifted_at = ?, lift_reason = ? WHERE id = ?';
+export const SELECT_ACTIVE_BANS = 'SELECT * FROM bans WHERE lifted_at IS NULL ORDER BY id';
+export const COUNT_BANS_IN_JAIL =
+  'SELECT count(*) AS n FROM bans WHERE address = ? AND jail = ? AND banned_at >= ?';
+export const COUNT_BANS_ALL_JAILS = 'SELECT count(*) AS n FROM bans WHERE address = ? AND banned_at >= ?';
+export const SELECT_BAN_HISTORY =
+  'SELECT * FROM bans WHERE address = ? ORDER BY banned_at DESC, id DESC LIMIT ?';
+
+export const INSERT_HIT = 'INSERT INTO hits (address, jail, at, line, rule) VALUES (?, ?, ?, ?, ?)';
+/** Deletes all but the newest `?` hits of one address and jail (`LIMIT -1` means no limit in SQLite). */
+export const TRIM_HITS = `DELETE FROM hits WHERE id IN (
+  SELECT id FROM hits WHERE address = ? AND jail = ? ORDER BY at DESC, id DESC LIMIT -1 OFFSET ?)`;
+export const SELECT_RECENT_HITS =
+  'SELECT address, jail, at, line, rule FROM hits WHERE address = ? ORDER BY at DESC, id DESC LIMIT ?';
+
+export const PRUNE_BANS = 'DELETE FROM bans WHERE lifted_at IS NOT NULL AND lifted_at < ?';
+export const PRUNE_HITS = 'DELETE FROM hits WHERE at < ?';
+
+export const GET_POSITION = 'SELECT value FROM positions WHERE key = ?';
+export const SET_POSITION = `INSERT INTO positions (key, value, updated_at) VALUES (?, ?, ?)
+  ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`;
+
+export const STATS = `SELECT
+  (SELECT count(*) FROM bans WHERE lifted_at IS NULL) AS active,
+  (SELECT count(*) FROM bans) AS history,
+  (SELECT count(*) FROM hits) AS hits`;

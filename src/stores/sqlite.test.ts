@@ -1,0 +1,222 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseAddress, type Address } from '../core/address.js';
+import { ManualClock } from '../core/clock.js';
+import type { Logger } from '../core/log.js';
+import { openStore } from './index.js';
+import * as sql from './schema-sqlite.js';
+import { createSqliteStore, openSqliteStore, type SqliteStore } from './sqlite.js';
+import { describeStoreContract } from './store.contract.js';
+
+const HOUR = 3_600_000;
+const T0 = 1_700_000_000_000;
+
+const makeTempDir = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'dictdefence-sqlite-'));
+
+/** Opens the file beside the store, as another process or a careless admin would. */
+function withRawDb<T>(file: string, fn: (db: Database.Database) => T): T {
+  const db = new Database(file);
+  try {
+    db.pragma('busy_timeout = 5000');
+    return fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+function insertRawBan(db: Database.Database, raw: string): void {
+  db.prepare(sql.INSERT_BAN).run({
+    address: raw, jail: 'sshd', bannedAt: T0, until: null, count: 1, reason: 'injected', origin: 'test',
+  });
+  db.prepare(sql.INSERT_HIT).run(raw, 'sshd', T0, 'injected', null);
+}
+
+/** The n-th of 2^24 distinct addresses in 10.0.0.0/8. */
+const nthAddress = (n: number): Address => {
+  const parsed = parseAddress(`10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`);
+  if (parsed === undefined) throw new Error(`Address number ${n} does not parse`);
+  return parsed;
+};
+
+describeStoreContract('sqlite', async () => {
+  const dir = makeTempDir();
+  const file = path.join(dir, 'state.db');
+  let current: SqliteStore = createSqliteStore({ path: file }, { hostname: 'test-host' });
+  return {
+    store: current,
+    async reopen() {
+      await current.close();
+      current = createSqliteStore({ path: file }, { hostname: 'test-host' });
+      return current;
+    },
+    async cleanup() {
+      await current.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+    async injectInvalid(raw) { withRawDb(file, (db) => insertRawBan(db, raw)); },
+  };
+});
+
+describe('sqlite store', () => {
+  const dirs: string[] = [];
+  const tempFile = (...parts: string[]): string => {
+    const dir = makeTempDir();
+    dirs.push(dir);
+    return path.join(dir, ...parts);
+  };
+  afterEach(() => { for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true }); });
+
+  it('refuses a file that is not a database with an error that names the file', async () => {
+    const file = tempFile('state.db');
+    fs.writeFileSync(file, 'this is not SQLite\n'.repeat(100));
+    const expected = `Cannot open SQLite store "${file}": file is not a database`;
+    expect(() => createSqliteStore({ path: file })).toThrow(expected);
+    await expect(openSqliteStore({ path: file })).rejects.toThrow(expected);
+    expect(await openStore({ type: 'sqlite', path: file, retentionMs: HOUR })).toEqual({ ok: false, error: expected });
+  });
+
+  it('creates a missing folder with mode 0700 and the database and its WAL with mode 0600', async () => {
+    const file = tempFile('nested', 'deeper', 'state.db');
+    const store = createSqliteStore({ path: file });
+    await store.setPosition('journal', { cursor: 'x' });
+    const mode = (p: string): string => (fs.statSync(p).mode & 0o777).toString(8);
+    expect(mode(path.dirname(file))).toBe('700');
+    expect(mode(file)).toBe('600');
+    expect(mode(`${file}-wal`)).toBe('600');
+    await store.close();
+  });
+
+  it('records the schema version and opens the same file again without rerunning migrations', async () => {
+    const file = tempFile('state.db');
+    await createSqliteStore({ path: file }).close();
+    const store = createSqliteStore({ path: file });
+    await store.close();
+    const version = withRawDb(file, (db) => db.prepare<[], { value: string }>(sql.GET_SCHEMA_VERSION).get());
+    expect(version?.value).toBe(String(sql.MIGRATIONS.length));
+  });
+
+  it('refuses a file whose schema is newer than this version supports', async () => {
+    const file = tempFile('state.db');
+    await createSqliteStore({ path: file }).close();
+    withRawDb(file, (db) => db.prepare(sql.SET_SCHEMA_VERSION).run('99'));
+    expect(() => createSqliteStore({ path: file })).toThrow(`Cannot open SQLite store "${file}": schema version 99`);
+  });
+
+  it('prunes lifted bans older than the retention when it opens', async () => {
+    const file = tempFile('state.db');
+    const first = createSqliteStore({ path: file });
+    const address = nthAddress(1);
+    await first.addBan({ address, jail: 'sshd', bannedAt: T0, until: T0 + HOUR, count: 1, reason: 'test' });
+    await first.liftBan('sshd', address, T0 + HOUR, 'expired');
+    await first.close();
+    const clock = new ManualClock(T0 + 3 * HOUR);
+    const store = createSqliteStore({ path: file, retentionMs: HOUR }, { clock });
+    expect(await store.banHistory(address, 10)).toEqual([]);
+    await store.close();
+  });
+
+  it('counts and logs rows whose address does not parse, and ignores a position that is not JSON', async () => {
+    const file = tempFile('state.db');
+    const warnings: string[] = [];
+    const log: Logger = { level: 'warn', error() {}, info() {}, debug() {}, warn: (m) => { warnings.push(m); } };
+    const store = createSqliteStore({ path: file }, { log });
+    withRawDb(file, (db) => {
+      insertRawBan(db, '256.0.0.1');
+      db.prepare(sql.SET_POSITION).run('file:/var/log/auth.log', '{"inode":', T0);
+    });
+    expect(await store.activeBans()).toEqual([]);
+    expect(store.invalidRows).toBe(1);
+    expect(await store.getPosition('file:/var/log/auth.log')).toBeUndefined();
+    expect(warnings).toHaveLength(2);
+    await store.close();
+  });
+
+  it('opens through openStore and refuses store types that are not available yet', async () => {
+    const file = tempFile('state.db');
+    const opened = await openStore({ type: 'sqlite', path: file, retentionMs: HOUR });
+    if (!opened.ok) throw new Error(opened.error);
+    expect(opened.value.type).toBe('sqlite');
+    await opened.value.close();
+    expect(await openStore({ type: 'file', path: file, retentionMs: HOUR }))
+      .toEqual({ ok: false, error: 'Store type "file" is not available yet' });
+  });
+
+  it('keeps every acknowledged ban when the writing process is killed with SIGKILL', async () => {
+    const file = tempFile('state.db');
+    // The store makes the schema; the child writes with the store's own pragmas and INSERT, one ban per
+    // transaction, and prints each id only after its commit returned.
+    await createSqliteStore({ path: file }).close();
+    const script = path.join(path.dirname(file), 'writer.mjs');
+    fs.writeFileSync(script, `
+      import { pathToFileURL } from 'node:url';
+      const { driver, file, pragmas, syncFull, insertBan } = JSON.parse(process.env.DD_WRITER);
+      const { default: Database } = await import(pathToFileURL(driver).href);
+      const db = new Database(file);
+      for (const pragma of pragmas) db.pragma(pragma);
+      db.pragma(syncFull);
+      const insert = db.prepare(insertBan);
+      const add = db.transaction((i) => insert.run({
+        address: '10.' + ((i >> 16) & 255) + '.' + ((i >> 8) & 255) + '.' + (i & 255),
+        jail: 'sshd', bannedAt: i, until: null, count: 1, reason: 'child', origin: 'child',
+      }).lastInsertRowid);
+      for (let i = 0; i < 10000; i++) process.stdout.write(add.immediate(i) + '\\n');
+    `);
+    const writer = {
+      driver: createRequire(import.meta.url).resolve('better-sqlite3'), file,
+      pragmas: sql.CONNECTION_PRAGMAS, syncFull: sql.SYNC_FULL, insertBan: sql.INSERT_BAN,
+    };
+    const child = spawn(process.execPath, [script], {
+      env: { ...process.env, DD_WRITER: JSON.stringify(writer) }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    const acknowledged: number[] = [];
+    const lines = readline.createInterface({ input: child.stdout });
+    lines.on('line', (line) => {
+      acknowledged.push(Number(line));
+      if (acknowledged.length === 2000) child.kill('SIGKILL');
+    });
+    const [, [, signal]] = await Promise.all([once(lines, 'close'), once(child, 'close')]);
+    expect(signal, stderr).toBe('SIGKILL');
+    expect(acknowledged.length).toBeGreaterThanOrEqual(2000);
+    expect(acknowledged.length).toBeLessThan(10_000);
+
+    const store = await openSqliteStore({ path: file });
+    const stored = new Set((await store.activeBans()).map((b) => b.id));
+    expect(acknowledged.filter((id) => !stored.has(id))).toEqual([]);
+    await store.close();
+  });
+
+  it('drops every row of 20,000 distinct addresses once their bans are lifted and pruned', async () => {
+    const file = tempFile('state.db');
+    const store = createSqliteStore({ path: file });
+    const total = 20_000;
+    for (let n = 0; n < total; n++) {
+      await store.addBan({ address: nthAddress(n), jail: 'sshd', bannedAt: T0 + n, until: T0 + HOUR, count: 1, reason: 'x' });
+    }
+    for (let start = 0; start < total; start += 1000) {
+      const hits = [];
+      for (let n = start; n < start + 1000; n++) {
+        for (let k = 0; k < 3; k++) hits.push({ address: nthAddress(n), jail: 'sshd', at: T0 + n + k, line: `line ${n}` });
+      }
+      await store.addHits(hits, 2);
+    }
+    expect(await store.stats()).toMatchObject({ activeBans: total, historyRows: total, hitRows: 2 * total });
+    for (let n = 0; n < total; n++) await store.liftBan('sshd', nthAddress(n), T0 + HOUR, 'expired');
+    const before = (await store.stats()).bytes ?? 0;
+
+    expect(await store.prune(T0 + 2 * HOUR)).toBe(3 * total);
+    const after = await store.stats();
+    expect(after).toMatchObject({ activeBans: 0, historyRows: 0, hitRows: 0 });
+    // prune's incremental vacuum and truncating checkpoint give the space back without a full VACUUM.
+    expect(after.bytes ?? Infinity).toBeLessThan(before / 4);
+    await store.close();
+  }, 180_000);
+});

@@ -1,0 +1,105 @@
+import type { Address } from '../core/address.js';
+import type { Hit, Offence } from '../core/types.js';
+import type { TrackerConfig } from '../config/types.js';
+import type { Tracker, TrackerCounters } from './tracker.js';
+import type { TrackerDeps } from './index.js';
+
+export type EmaTrackerOptions = Omit<Extract<TrackerConfig, { type: 'ema' }>, 'type'>;
+
+interface EmaEntry {
+  hits: number;
+  /** Newest hit time seen, ms. */
+  last: number;
+  /** Smoothed interval between hits, ms; meaningless until the second hit. */
+  avg: number;
+}
+
+/**
+ * Rate limiter on an exponential moving average (EMA) of the time between one address's failures.
+ *
+ * For each hit after the first, with `dt` the interval to the previous hit in ms:
+ *
+ *     avg₂ = dt                                  (second hit: the first interval seen)
+ *     avgₙ = alpha·dt + (1 − alpha)·avgₙ₋₁        (every later hit)
+ *     rate = 1000 / avg                          (failures per second)
+ *
+ * An offence is raised when `hits >= minFailures` and `rate >= rate threshold`; the address then starts
+ * from zero. An address idle for more than `expireMs` also starts from zero (at its next hit, or when
+ * `sweep` drops it), so the verdict does not depend on how often `sweep` runs.
+ *
+ * `alpha` (0 < alpha ≤ 1) is the weight of the newest interval. Near 1 the rate follows the last interval
+ * alone (quick to ban a burst, quick to forgive); near 0 it is a long memory (a steady attacker is caught
+ * even if it pauses now and then, but a fast burst after a slow start takes longer to reach the threshold).
+ * The weight of an interval halves every h hits, its half-life:
+ *
+ *     h = ln(0.5) / ln(1 − alpha)                e.g. alpha 0.3 → h ≈ 1.94 hits; alpha 0.1 → h ≈ 6.6 hits
+ *
+ * A steady attacker failing every T ms settles at avg = T, so threshold r (per second) bans anything that
+ * keeps failing at least every 1000/r ms: 0.2/s bans one failure every 5 s or faster.
+ *
+ * Intervals of 0 (several failures logged in the same millisecond or second) count as 1 ms, and a hit older
+ * than the newest one (out of order) counts with the absolute gap, which is what the interval would have
+ * been had the lines arrived in order. A rate needs two hits, so `minFailures` below 2 acts as 2.
+ */
+export function createEmaTracker(options: EmaTrackerOptions, _deps: TrackerDeps): Tracker {
+  const { rate: threshold, alpha, expireMs, maxEntries } = options;
+  if (!(threshold > 0)) throw new RangeError(`Invalid rate: ${threshold}`);
+  if (!(alpha > 0 && alpha <= 1)) throw new RangeError(`Invalid alpha: ${alpha}`);
+  if (!(expireMs > 0)) throw new RangeError(`Invalid expireMs: ${expireMs}`);
+  if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError(`Invalid maxEntries: ${maxEntries}`);
+  const minFailures = Math.max(2, options.minFailures);
+
+  const entries = new Map<Address, EmaEntry>();
+  let evicted = 0;
+  const counters: TrackerCounters = {
+    get tracked() { return entries.size; },
+    get evicted() { return evicted; },
+  };
+
+  return {
+    counters,
+
+    record(hit: Hit): Offence | undefined {
+      const t = hit.at;
+      let entry = entries.get(hit.address);
+      if (entry !== undefined) entries.delete(hit.address);
+      if (entry === undefined || t - entry.last > expireMs) {
+        entry = { hits: 1, last: t, avg: 0 };
+      } else {
+        const dt = Math.max(1, Math.abs(t - entry.last));
+        entry.hits++;
+        // avg + alpha·(dt − avg) is the same formula, but stays exactly `avg` when dt equals it.
+        entry.avg = entry.hits === 2 ? dt : entry.avg + alpha * (dt - entry.avg);
+        if (t > entry.last) entry.last = t;
+        const rate = 1000 / entry.avg;
+        if (entry.hits >= minFailures && rate >= threshold) {
+          return {
+            address: hit.address, jail: hit.jail, at: entry.last, failures: entry.hits,
+            reason: `rate ${formatRate(rate)}/s >= ${threshold}/s after ${entry.hits} failures`,
+          };
+        }
+      }
+      entries.set(hit.address, entry);
+      if (entries.size > maxEntries) {
+        const lru = entries.keys().next().value;
+        if (lru !== undefined) { entries.delete(lru); evicted++; }
+      }
+      return undefined;
+    },
+
+    forget(address: Address): void {
+      entries.delete(address);
+    },
+
+    sweep(now: number): void {
+      for (const [address, entry] of entries) {
+        if (now - entry.last > expireMs) entries.delete(address);
+      }
+    },
+  };
+}
+
+/** Two decimals without trailing zeros (`0.52`, `1000`), but never rounded to `0` for slow thresholds. */
+function formatRate(rate: number): string {
+  return rate >= 0.01 ? String(Number(rate.toFixed(2))) : rate.toPrecision(2);
+}
