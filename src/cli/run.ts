@@ -4,7 +4,7 @@ import { formatConfigError } from '../config/types.js';
 import { realClock } from '../core/clock.js';
 import { createLogger } from '../core/log.js';
 import { createDaemon } from '../daemon/daemon.js';
-import { claimPidfile, releasePidfile } from '../daemon/pidfile.js';
+import { claimPidfile, livePid, releasePidfile } from '../daemon/pidfile.js';
 import { openStore } from '../stores/index.js';
 import { configOption, DEFAULT_CONFIG, EXIT, parse, type Io } from './args.js';
 
@@ -43,7 +43,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     log.error(`Cannot create state_dir "${config.stateDir}": ${(e as Error).message}`);
     return EXIT.failure;
   }
-  const claimed = claimPidfile(pidfile);
+  const claimed = await claimPidfileWaiting(pidfile, 3000);
   if (!claimed.ok) { log.error(claimed.error); return EXIT.failure; }
 
   const store = await openStore(config.store, { clock: realClock, log });
@@ -75,8 +75,23 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
         resolve(EXIT.ok);
       })();
     };
+    // In the foreground we belong to whoever started us: if that process dies (a supervisor or shell killed
+    // with -9), stop cleanly instead of living on as an orphan that holds the pidfile. Under systemd or
+    // after -d the parent is init from the start and never changes.
+    const parent = process.ppid;
+    const watch = setInterval(() => { if (process.ppid !== parent) stop('exit of the parent process'); }, 100);
+    watch.unref();
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGHUP', () => log.warn('SIGHUP: reload is not supported yet; restart to apply a new config'));
   });
+}
+
+/** A daemon that is just stopping still holds the pidfile for a moment: give it `waitMs` before refusing. */
+async function claimPidfileWaiting(file: string, waitMs: number): Promise<ReturnType<typeof claimPidfile>> {
+  const end = Date.now() + waitMs;
+  while (livePid(file) !== undefined && livePid(file) !== process.pid && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return claimPidfile(file);
 }

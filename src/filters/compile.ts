@@ -1,4 +1,5 @@
 import { parseAddress } from '../core/address.js';
+import { realClock } from '../core/clock.js';
 import type { Clock } from '../core/clock.js';
 import { err, ok } from '../core/types.js';
 import type { Result } from '../core/types.js';
@@ -44,7 +45,11 @@ function regexError(source: string): string | undefined {
     new RegExp(source);
     return undefined;
   } catch (e) {
-    return `Invalid regular expression: ${e instanceof Error ? e.message : String(e)}`;
+    // V8 writes "Invalid regular expression: /<source>/: <reason>"; the source is the rule after expansion,
+    // long and not what the user wrote (the error's key and line already point at that), so keep the reason.
+    const text = e instanceof Error ? e.message : String(e);
+    const reason = /^Invalid regular expression: \/[\s\S]*\/[a-z]*: (.+)$/.exec(text)?.[1] ?? text;
+    return `Invalid regular expression: ${reason}`;
   }
 }
 
@@ -115,7 +120,7 @@ export function compileFilter(def: FilterDef, options: CompileOptions): Result<F
   };
   const { maxLineLength } = options;
   const prefilter = def.prefilter;
-  const clock = options.clock ?? { now: () => Date.now() };
+  const clock = options.clock ?? realClock;
   const withTime = options.withTime === true;
   const ruleCount = failRes.length;
   const ignoreCount = ignoreRes.length;

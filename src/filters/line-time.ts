@@ -7,12 +7,13 @@
  *   fraction `Nov 25 16:55:59.123456`; with FreeBSD `syslogd -v`/`-vv` priority `Nov 25 16:55:59 <auth.info>`.
  * - RFC 3339 `2026-11-25T16:55:59.123456+00:00` (rsyslog's default file format), journald `short-iso`
  *   `2026-11-25T16:55:59+0000` and `short-iso-precise`; a zone-less ISO time is local time.
- * - journald `short-full` `Tue 2026-11-25 16:55:59 UTC` and `short-unix` `1764089759.123456`.
+ * - journald `short-full` `Wed 2026-11-25 16:55:59 UTC` and `short-unix` `1764089759.123456`.
  *
  * A head is required: a line with no head (`journalctl -o cat`) does not say which program wrote it. A filter
  * that wants such lines writes `(?:<SYSLOG>)?` and gives up that check.
  */
-const BSD = String.raw`[A-Z][a-z]{2} {1,2}\d{1,2} \d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?: <[a-z0-9]{1,12}\.[a-z0-9]{1,12}>)?`;
+const PRIORITY = String.raw`(?: <[a-z0-9]{1,12}\.[a-z0-9]{1,12}>)?`;
+const BSD = String.raw`[A-Z][a-z]{2} {1,2}\d{1,2} \d{2}:\d{2}:\d{2}(?:\.\d{1,9})?${PRIORITY}`;
 const ISO = String.raw`\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:Z|[+-]\d{2}(?::?\d{2})?)?`;
 const FULL = String.raw`[A-Z][a-z]{2} \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d{1,9})? [A-Za-z0-9+_/-]{1,32}`;
 const UNIX = String.raw`\d{9,11}(?:\.\d{1,9})?`;
@@ -23,7 +24,8 @@ export const SYSLOG_PATTERN = String.raw`(?:${BSD}|${ISO}|${FULL}|${UNIX}) \S{1,
 const BSD_RE = /^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?= |$)/;
 const ISO_RE =
   /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?(?:(Z)|([+-])(\d{2})(?::?(\d{2}))?)?(?= |$)/;
-const FULL_RE = /^[A-Z][a-z]{2} (\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))? ([A-Za-z0-9+_/-]{1,32})(?= |$)/;
+const FULL_RE =
+  /^[A-Z][a-z]{2} (\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))? ([A-Za-z0-9+_/-]{1,32})(?= |$)/;
 const UNIX_RE = /^(\d{9,11})(?:\.(\d{1,9}))?(?= |$)/;
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

@@ -33,9 +33,11 @@ export interface FilterDef {
   readonly modes: ReadonlyMap<string, FilterModeDef>;
 }
 
-export type LoadResult = { readonly ok: true; readonly value: FilterDef } | { readonly ok: false; readonly errors: ConfigError[] };
+export type LoadResult =
+  | { readonly ok: true; readonly value: FilterDef }
+  | { readonly ok: false; readonly errors: ConfigError[] };
 
-/** The filters shipped with DictDefence: `filters/` at the package root, from both `src/filters` and `dist/filters`. */
+/** The filters shipped with DictDefence: `filters/` at the package root (the same from `src/` and `dist/`). */
 export const shippedFiltersDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../filters');
 
 const NAME = /^[a-z0-9][a-z0-9_-]*$/i;
@@ -54,7 +56,8 @@ export function findFilter(name: string, dirs: readonly string[]): Result<string
     const file = path.join(dir, `${name}.yaml`);
     if (statSync(file, { throwIfNoEntry: false })?.isFile()) return ok(file);
   }
-  return err(`Cannot find filter "${name}": no ${name}.yaml in ${dirs.map((d) => `"${d}"`).join(', ') || 'any folder'}`);
+  const where = dirs.map((d) => `"${d}"`).join(', ') || 'any folder';
+  return err(`Cannot find filter "${name}": no ${name}.yaml in ${where}`);
 }
 
 /** Reads and validates one filter file; every problem found is reported, each with file, line and key. */
@@ -76,12 +79,13 @@ export function parseFilterText(text: string, file: string): LoadResult {
   const errors: ConfigError[] = [];
   const lineOf = (node: Node | null | undefined): number =>
     node?.range ? lineCounter.linePos(node.range[0]).line : 1;
-  const fail = (node: Node | null | undefined, key: string, message: string): void => {
+  const fail: Report = (node, key, message) => {
     errors.push({ file, line: lineOf(node), key, message });
   };
 
   for (const e of doc.errors) {
-    errors.push({ file, line: e.linePos?.[0].line ?? 1, key: '', message: `Invalid YAML: ${e.message}` });
+    const line = lineCounter.linePos(e.pos[0]).line;
+    errors.push({ file, line, key: '', message: `Invalid YAML: ${e.message}` });
   }
   if (errors.length > 0) return { ok: false, errors };
 
@@ -90,7 +94,7 @@ export function parseFilterText(text: string, file: string): LoadResult {
     fail(root, '', 'A filter file is a mapping with at least the key "failregex"');
     return { ok: false, errors };
   }
-  const v = new Validator(doc, fail);
+  const v = validator(doc, fail);
   const top = v.entries(root, '', TOP_KEYS);
 
   const description = v.string(top.get('description'), 'description') ?? '';
@@ -109,7 +113,9 @@ export function parseFilterText(text: string, file: string): LoadResult {
 
   const rules = (entry: Entry | undefined, key: string, kind: 'failregex' | 'ignoreregex'): string[] => {
     const list = v.strings(entry, key);
-    if (kind === 'failregex' && entry && isSeq(entry.value) && entry.value.items.length === 0) fail(entry.value ?? entry.key, key, 'Expected at least one rule');
+    if (kind === 'failregex' && isSeq(entry?.value) && entry.value.items.length === 0) {
+      fail(entry.value, key, 'Expected at least one rule');
+    }
     const out: string[] = [];
     for (const { text, node, index } of list ?? []) {
       const problem = checkRule(prefix, text, kind);
@@ -152,66 +158,63 @@ export function parseFilterText(text: string, file: string): LoadResult {
 }
 
 interface Entry { readonly key: Node | null; readonly value: Node | null }
+interface Item { readonly text: string; readonly node: Node | null; readonly index: number }
+type Report = (node: Node | null | undefined, key: string, message: string) => void;
 
-/** Type checks over YAML nodes that report through `fail`; each returns `undefined` after reporting. */
-class Validator {
-  constructor(
-    private readonly doc: Document,
-    private readonly fail: (node: Node | null | undefined, key: string, message: string) => void,
-  ) {}
-
-  private resolve(node: Node | null | undefined): Node | null | undefined {
-    return isAlias(node) ? (node.resolve(this.doc) ?? null) : node;
-  }
-
-  /** The entries of a mapping by key; keys outside `allowed` (when given) are reported as unknown. */
-  entries(map: YAMLMap, path: string, allowed: ReadonlySet<string> | undefined): Map<string, Entry> {
-    const out = new Map<string, Entry>();
-    for (const pair of map.items) {
-      const keyNode = (pair.key ?? null) as Node | null;
-      const keyName = isScalar(keyNode) ? String(keyNode.value) : undefined;
-      const where = path ? `${path}.${keyName ?? '?'}` : keyName ?? '?';
-      if (keyName === undefined) { this.fail(keyNode, where, 'Expected a plain key'); continue; }
-      if (allowed && !allowed.has(keyName)) {
-        const known = [...allowed].map((k) => `"${k}"`).join(', ');
-        this.fail(keyNode, where, `Unknown key "${keyName}" (known keys: ${known})`);
-        continue;
+/** Type checks over YAML nodes; each reports through `fail` and returns `undefined` on a mismatch. */
+function validator(doc: Document, fail: Report) {
+  const resolve = (node: Node | null): Node | null => (isAlias(node) ? (node.resolve(doc) ?? null) : node);
+  return {
+    /** The entries of a mapping by key; keys outside `allowed` (when given) are reported as unknown. */
+    entries(map: YAMLMap, path: string, allowed: ReadonlySet<string> | undefined): Map<string, Entry> {
+      const out = new Map<string, Entry>();
+      for (const pair of map.items) {
+        const keyNode = (pair.key ?? null) as Node | null;
+        const name = isScalar(keyNode) ? String(keyNode.value) : undefined;
+        const where = path ? `${path}.${name ?? '?'}` : (name ?? '?');
+        if (name === undefined) {
+          fail(keyNode, where, 'Expected a plain key');
+        } else if (allowed && !allowed.has(name)) {
+          const known = [...allowed].map((k) => `"${k}"`).join(', ');
+          fail(keyNode, where, `Unknown key "${name}" (known keys: ${known})`);
+        } else {
+          out.set(name, { key: keyNode, value: resolve((pair.value ?? null) as Node | null) });
+        }
       }
-      out.set(keyName, { key: keyNode, value: this.resolve((pair.value ?? null) as Node | null) ?? null });
-    }
-    return out;
-  }
+      return out;
+    },
 
-  map(entry: Entry, key: string): YAMLMap | undefined {
-    if (isMap(entry.value)) return entry.value;
-    this.fail(entry.value ?? entry.key, key, `Expected a mapping, got ${describe(entry.value)}`);
-    return undefined;
-  }
-
-  string(entry: Entry | undefined, key: string): string | undefined {
-    if (!entry) return undefined;
-    const node = entry.value;
-    if (isScalar(node) && typeof node.value === 'string') return node.value;
-    this.fail(node ?? entry.key, key, `Expected a string, got ${describe(node)}`);
-    return undefined;
-  }
-
-  /** A list of strings; a single string is refused so that a forgotten `-` does not pass unnoticed. */
-  strings(entry: Entry | undefined, key: string): { text: string; node: Node | null; index: number }[] | undefined {
-    if (!entry) return undefined;
-    const node = entry.value;
-    if (!isSeq(node)) {
-      this.fail(node ?? entry.key, key, `Expected a list of strings, got ${describe(node)}`);
+    map(entry: Entry, key: string): YAMLMap | undefined {
+      if (isMap(entry.value)) return entry.value;
+      fail(entry.value ?? entry.key, key, `Expected a mapping, got ${describe(entry.value)}`);
       return undefined;
-    }
-    const out: { text: string; node: Node | null; index: number }[] = [];
-    node.items.forEach((raw, index) => {
-      const item = this.resolve(raw as Node | null) ?? null;
-      if (isScalar(item) && typeof item.value === 'string') out.push({ text: item.value, node: raw as Node | null, index });
-      else this.fail(item ?? (raw as Node | null), `${key}[${index}]`, `Expected a string, got ${describe(item)}`);
-    });
-    return out;
-  }
+    },
+
+    string(entry: Entry | undefined, key: string): string | undefined {
+      if (!entry) return undefined;
+      if (isScalar(entry.value) && typeof entry.value.value === 'string') return entry.value.value;
+      fail(entry.value ?? entry.key, key, `Expected a string, got ${describe(entry.value)}`);
+      return undefined;
+    },
+
+    /** A list of strings; a single string is refused so that a forgotten `-` does not pass unnoticed. */
+    strings(entry: Entry | undefined, key: string): Item[] | undefined {
+      if (!entry) return undefined;
+      const list = entry.value;
+      if (!isSeq(list)) {
+        fail(list ?? entry.key, key, `Expected a list of strings, got ${describe(list)}`);
+        return undefined;
+      }
+      const out: Item[] = [];
+      list.items.forEach((raw, index) => {
+        const node = raw as Node | null;
+        const item = resolve(node);
+        if (isScalar(item) && typeof item.value === 'string') out.push({ text: item.value, node, index });
+        else fail(item ?? node, `${key}[${index}]`, `Expected a string, got ${describe(item)}`);
+      });
+      return out;
+    },
+  };
 }
 
 function describe(node: Node | null | undefined): string {

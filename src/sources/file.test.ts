@@ -140,7 +140,7 @@ describe('file source', () => {
   });
 
   it('warns once while the path cannot be read, retries, and starts at the end once it can', async () => {
-    // A directory opens but fails to read (EISDIR), which works as root too, unlike a chmod 000 file.
+    // A directory at the path fails the same way as a chmod 000 file, and also when the tests run as root.
     mkdirSync(h.file);
     const log = recordingLogger();
     const r = await follow({}, sourceDeps(h.positions, log));

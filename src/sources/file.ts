@@ -12,13 +12,14 @@
  * that grows back past our offset before we look (only possible without inotify, within one poll interval)
  * is read from the old offset: the lines in between are missed, as with any tail.
  */
-import { watch, type FSWatcher } from 'node:fs';
+import { watch, type BigIntStats, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { LogLine } from '../core/types.js';
 import {
   decodePosition, encodePosition, errorCode, errorMessage, openFollowed, openIfSame, positionOf,
   readToEnd, sameFile, statIfExists, type FilePosition, type FollowedFile,
 } from './file-reader.js';
+import { createPositionSaver } from './position-saver.js';
 import { newSourceCounters, type Source, type SourceDeps } from './source.js';
 
 export interface FileSourceOptions {
@@ -35,6 +36,11 @@ export interface FileSourceOptions {
 const BUFFER_SIZE = 64 * 1024;
 /** Position saves are coalesced to at most one per this interval (and one on stop). */
 const SAVE_EVERY_MS = 250;
+
+/** Opening a FIFO for reading would block until a writer comes; a directory cannot be followed at all. */
+const mustBeRegular = (st: BigIntStats): void => {
+  if (!st.isFile()) throw new Error('not a regular file');
+};
 
 interface RotatedFile extends FollowedFile {
   readonly rotatedAt: number;
@@ -63,11 +69,6 @@ export function createFileSource(options: FileSourceOptions, deps: SourceDeps): 
   let resumeAt: FilePosition | undefined;
   /** Set when PATH existed at start but could not be opened: once it can, start at its end all the same. */
   let openAtEnd = false;
-  let position: FilePosition | undefined;
-  let dirty = false;
-  let saving: Promise<void> | undefined;
-  let lastSaveAt = Number.NEGATIVE_INFINITY;
-  let cancelSave: (() => void) | undefined;
   let cancelPoll: (() => void) | undefined;
   let watcher: FSWatcher | undefined;
   let lastWarning: string | undefined;
@@ -87,52 +88,25 @@ export function createFileSource(options: FileSourceOptions, deps: SourceDeps): 
   const reportRead = (e: unknown): void =>
     report(errorCode(e) === 'EACCES' ? 'Cannot read (permission denied)' : 'Cannot read', e);
 
-  const note = (file: FollowedFile): void => {
-    const p = positionOf(file);
-    if (position && sameFile(position, p) && position.offset === p.offset) return;
-    position = p;
-    dirty = true;
-    scheduleSave();
-  };
+  const saver = createPositionSaver(id, {
+    clock, positions, everyMs: SAVE_EVERY_MS, onError: (e) => report('Cannot save position of', e),
+  });
+  const note = (file: FollowedFile): void => saver.note(encodePosition(positionOf(file)));
 
   const deliver = (file: FollowedFile, texts: string[]): void => {
     if (texts.length > 0) {
       const receivedAt = clock.now();
       const lines = texts.map((text): LogLine => ({ text, source: id, receivedAt }));
       counters.lines += lines.length;
-      onLines(lines);
+      try {
+        onLines(lines);
+      } catch (e) {
+        // The contract forbids it; should it happen anyway, the read position must still move on.
+        report('Cannot hand on lines from', e);
+      }
     }
     note(file);
   };
-
-  function scheduleSave(): void {
-    if (cancelSave || saving || stopping) return;
-    const at = Math.max(clock.now(), lastSaveAt + SAVE_EVERY_MS);
-    cancelSave = clock.setTimer(at, () => {
-      cancelSave = undefined;
-      void save();
-    });
-  }
-
-  function save(): Promise<void> {
-    if (!dirty || position === undefined) return Promise.resolve();
-    const p = position;
-    dirty = false;
-    // Through `then` so that a store throwing synchronously is handled like a rejection.
-    saving = Promise.resolve().then(() => positions.setPosition(id, encodePosition(p))).then(
-      () => undefined,
-      (e: unknown) => {
-        // A newer position may be pending already; only this one failed and must be retried.
-        dirty = true;
-        report('Cannot save position of', e);
-      },
-    ).finally(() => {
-      saving = undefined;
-      lastSaveAt = clock.now();
-      if (dirty) scheduleSave();
-    });
-    return saving;
-  }
 
   const close = async (file: FollowedFile | undefined): Promise<void> => {
     await file?.handle.close().catch((e: unknown) => report('Cannot close', e));
@@ -149,6 +123,7 @@ export function createFileSource(options: FileSourceOptions, deps: SourceDeps): 
       report('Cannot load saved position of', e);
     }
     const st = await statIfExists(path);
+    if (st !== undefined) mustBeRegular(st);
     if (saved === undefined) {
       if (st === undefined) return; // appears later: a new file, read from its start
       const { file } = await openFollowed(path, maxLineLength, counters, options.readFromStart ? undefined : buffer);
@@ -173,7 +148,7 @@ export function createFileSource(options: FileSourceOptions, deps: SourceDeps): 
     const saved = resumeAt;
     resumeAt = undefined;
     if (saved !== undefined && sameFile(saved, file)) {
-      // Shrunk below our offset while we were down: copytruncate, so all of it is new.
+      // The file we stopped in: resume there, unless it shrank below that meanwhile (copytruncate: all new).
       file.offset = saved.offset <= size ? saved.offset : 0;
     }
     // Otherwise the file is new to us (it appeared after start, or the saved inode is found neither at PATH
@@ -210,7 +185,7 @@ export function createFileSource(options: FileSourceOptions, deps: SourceDeps): 
     try {
       let st = await statIfExists(path);
       // Renamed away and back (an editor, a tool's temporary rename) while still open: no rotation after all.
-      if (false && rotated && st && sameFile(rotated, st)) {
+      if (rotated && st && sameFile(rotated, st)) {
         current = rotated;
         rotated = undefined;
       }
@@ -228,6 +203,7 @@ export function createFileSource(options: FileSourceOptions, deps: SourceDeps): 
         lastWarning = undefined;
         return;
       }
+      mustBeRegular(st);
       current ??= await openPath();
       if (sameFile(current, st) && Number(st.size) < current.offset) {
         log.info('File truncated, reading it again from the start', { source: id });
@@ -286,10 +262,7 @@ export function createFileSource(options: FileSourceOptions, deps: SourceDeps): 
     watcher?.close();
     watcher = undefined;
     await chain;
-    cancelSave?.();
-    cancelSave = undefined;
-    await saving;
-    await save();
+    await saver.close();
     await close(rotated);
     await close(current);
     rotated = undefined;
