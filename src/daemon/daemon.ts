@@ -78,7 +78,7 @@ export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
     const file = findFilter(jc.filter.name, config.filterDirs);
     const def = file.ok ? loadFilterFile(file.value) : undefined;
     if (!def || !def.ok) throw new Error(`Cannot load filter "${jc.filter.name}" for jail "${jc.name}"`);
-    const filter = compileFilter(def.value, { modes: jc.filter.modes, maxLineLength: config.maxLineLength, withTime: jc.useLineTime });
+    const filter = compileFilter(def.value, { modes: jc.filter.modes, maxLineLength: config.maxLineLength, withTime: jc.useLineTime, clock });
     if (!filter.ok) throw new Error(`Cannot compile filter "${jc.filter.name}": ${filter.error}`);
     const sources = jc.sources.map((sc) => {
       const s = createSource(sc, { clock, log, positions: store, maxLineLength: config.maxLineLength });
