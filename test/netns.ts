@@ -12,7 +12,7 @@ import { missing } from './ci.js';
 const created = new Set<string>();
 
 /** Runs argv and returns stdout; throws with stderr on failure (tests want a loud stop). */
-export async function sh(argv: readonly string[], input?: string): Promise<string> {
+export async function run(argv: readonly string[], input?: string): Promise<string> {
   const r = await exec(argv, { timeoutMs: 60_000, maxOutput: 256 << 20, ...(input !== undefined ? { input } : {}) });
   if (!r.ok) throw new Error(r.error);
   if (r.value.code !== 0) throw new Error(`${argv.join(' ')} failed (exit ${r.value.code}): ${r.value.stderr.trim()}`);
@@ -21,11 +21,11 @@ export async function sh(argv: readonly string[], input?: string): Promise<strin
 
 /** Runs argv inside namespace `ns`. */
 export const inNs = (ns: string, argv: readonly string[], input?: string): Promise<string> =>
-  sh(['ip', 'netns', 'exec', ns, ...argv], input);
+  run(['ip', 'netns', 'exec', ns, ...argv], input);
 
 export async function createNetns(prefix = 'ddtest'): Promise<string> {
   const name = `${prefix}-${randomBytes(4).toString('hex')}`;
-  await sh(['ip', 'netns', 'add', name]);
+  await run(['ip', 'netns', 'add', name]);
   created.add(name);
   await inNs(name, ['ip', 'link', 'set', 'lo', 'up']);
   return name;

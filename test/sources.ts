@@ -1,5 +1,5 @@
 /** Helpers for source tests: an in-memory position store, a recording logger and a polling wait. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach } from 'vitest';
@@ -125,4 +125,74 @@ export function fileHarness(): FileHarness {
     remove();
   });
   return h;
+}
+
+/**
+ * A stand-in for `journalctl --follow --output=json` that replays recorded entries (a `journalctl -o json`
+ * capture): it honours `--after-cursor` (fails as journalctl does on an unknown cursor), `--lines=0`,
+ * `FIELD=VALUE` matches and `--follow` (entries appended to the recording later are printed as they come).
+ * It records each argv, can be told to exit after printing N entries once (a crash), and notes SIGTERM.
+ */
+export interface JournalctlStandIn {
+  /** The executable to give the source as `binary`. */
+  readonly path: string;
+  /** Every argv it was started with, in order. */
+  calls(): string[][];
+  /** Appends entries to the journal, as journald would. */
+  append(entries: readonly string[]): void;
+  /** The next run exits with code 3 after printing `n` entries. */
+  crashAfter(n: number): void;
+  /** How many runs ended by SIGTERM. */
+  terminated(): number;
+  remove(): void;
+}
+
+const JOURNALCTL = `#!${process.execPath}
+// Test stand-in for journalctl: replays the recording beside it.
+const fs = require('node:fs');
+const me = process.argv[1];
+const args = process.argv.slice(2);
+fs.appendFileSync(me + '.calls', JSON.stringify(args) + '\\n');
+const value = (name) => { const a = args.find((x) => x.startsWith(name + '=')); return a === undefined ? undefined : a.slice(name.length + 1); };
+const matches = args.filter((a) => /^[A-Z_][A-Z0-9_]*=/.test(a)).map((a) => [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]);
+const read = () => (fs.existsSync(me + '.jsonl') ? fs.readFileSync(me + '.jsonl', 'utf8').split('\\n').filter(Boolean) : []);
+let crashAfter = 0;
+if (fs.existsSync(me + '.crash')) { crashAfter = Number(fs.readFileSync(me + '.crash', 'utf8')); fs.rmSync(me + '.crash'); }
+process.on('SIGTERM', () => { fs.appendFileSync(me + '.signals', 'TERM\\n'); process.exit(0); });
+let entries = read();
+let next = 0;
+const after = value('--after-cursor');
+if (after !== undefined) {
+  next = entries.findIndex((l) => JSON.parse(l).__CURSOR === after) + 1;
+  if (next === 0) { process.stderr.write('Failed to seek to cursor: Invalid argument\\n'); process.exit(1); }
+} else if (value('--lines') === '0') next = entries.length;
+let printed = 0;
+const pump = () => {
+  entries = read();
+  while (next < entries.length) {
+    const line = entries[next++];
+    const e = JSON.parse(line);
+    if (!matches.every(([k, v]) => e[k] === v)) continue;
+    process.stdout.write(line + '\\n');
+    if (crashAfter > 0 && ++printed >= crashAfter) process.exit(3);
+  }
+};
+pump();
+if (args.includes('--follow')) setInterval(pump, 10);
+`;
+
+export function createJournalctlStandIn(): JournalctlStandIn {
+  const dir = mkdtempSync(join(tmpdir(), 'dd-journalctl-'));
+  const path = join(dir, 'journalctl.cjs');
+  writeFileSync(path, JOURNALCTL);
+  chmodSync(path, 0o755);
+  const lines = (file: string): string[] => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
+  return {
+    path,
+    calls: () => lines(`${path}.calls`).map((l) => JSON.parse(l) as string[]),
+    append: (entries) => appendFileSync(`${path}.jsonl`, entries.map((e) => `${e}\n`).join('')),
+    crashAfter: (n) => writeFileSync(`${path}.crash`, String(n)),
+    terminated: () => lines(`${path}.signals`).length,
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }

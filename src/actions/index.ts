@@ -2,7 +2,13 @@ import type { Checker, Infer, Spec } from '../config/check.js';
 import type { Raw } from '../config/raw.js';
 import type { Action, ActionDeps } from './action.js';
 import { commandOptions, createCommandAction, unknownPlaceholders } from './command.js';
+import { createIpsetAction, ipsetOptions } from './ipset.js';
+import { createIptablesAction, iptablesOptions } from './iptables.js';
+import { createNftablesAction, nftablesOptions } from './nftables.js';
 import { createNobanAction, nobanOptions } from './noban.js';
+import { createNullrouteAction, nullrouteOptions } from './nullroute.js';
+import { createPfAction, PF_ANCHOR, pfOptions } from './pf.js';
+import { checkFirewallOptions } from './runner.js';
 
 /**
  * One entry per action type: the option spec the config loader validates, an optional extra check, and the
@@ -26,6 +32,37 @@ export const actions = {
       }
     },
     create: createCommandAction,
+  }),
+  nftables: plugin({
+    options: nftablesOptions,
+    check: (c, node, path, o) => checkFirewallOptions(c, node, path, o, ['table']),
+    create: createNftablesAction,
+  }),
+  iptables: plugin({
+    options: iptablesOptions,
+    check: (c, node, path, o) => checkFirewallOptions(c, node, path, o, ['chain']),
+    create: createIptablesAction,
+  }),
+  ipset: plugin({
+    options: ipsetOptions,
+    check: (c, node, path, o) => checkFirewallOptions(c, node, path, o, ['set']),
+    create: createIpsetAction,
+  }),
+  nullroute: plugin({
+    options: nullrouteOptions,
+    check: (c, node, path, o) => {
+      checkFirewallOptions(c, node, path, o, []);
+      if (o.platform === 'bsd' && o.netns !== undefined) c.error(node, `${path}.netns`, 'netns is for platform linux only');
+    },
+    create: createNullrouteAction,
+  }),
+  pf: plugin({
+    options: pfOptions,
+    check: (c, node, path, o) => {
+      checkFirewallOptions(c, node, path, o, ['table']);
+      if (o.anchor !== undefined && !PF_ANCHOR.test(o.anchor)) c.error(node, `${path}.anchor`, `invalid anchor name "${o.anchor}"`);
+    },
+    create: createPfAction,
   }),
 };
 export type ActionType = keyof typeof actions;

@@ -25,7 +25,7 @@ const rules = async (ns: string): Promise<string[]> =>
 describeActionContract('ipset', {
   binaries: ['ipset', 'iptables', 'ip6tables'],
   kernelTimeouts: true,
-  create: (ns, _deps, o) => make(ns, { remove_on_stop: o?.removeOnStop }),
+  create: (ns, o) => make(ns, { remove_on_stop: o?.removeOnStop }),
   banned: async (ns) => (await save(ns)).filter((l) => l.startsWith('add ')).map((l) => l.split(' ')[2] ?? ''),
   scaffold: async (ns) => [...(await save(ns)).filter((l) => l.startsWith('create ')), ...(await rules(ns))].join('\n'),
   tamper: async (ns) => {

@@ -18,7 +18,7 @@ for (const bin of ['iptables-nft', 'iptables-legacy']) {
   describeActionContract(bin, {
     binaries: [bin, v6Twin(bin), `${bin}-restore`],
     kernelTimeouts: false,
-    create: (ns, _deps, o) => make(ns, { binary: bin, remove_on_stop: o?.removeOnStop }),
+    create: (ns, o) => make(ns, { binary: bin, remove_on_stop: o?.removeOnStop }),
     banned: async (ns) => (await listing(ns, bin)).flatMap((l) => RULE.exec(l)?.[1] ?? []),
     scaffold: async (ns) => (await listing(ns, bin)).filter((l) => l.includes('dictdefence') && !RULE.test(l)).join('\n'),
     tamper: async (ns) => {
@@ -62,6 +62,17 @@ describe('iptables action specifics', () => {
     expect(await inNs(ns, ['ip6tables', '-w', '-S', 'dictdefence'])).toContain('-A dictdefence -s 2001:db8::1/128 -j REJECT --reject-with icmp6-port-unreachable');
     expectOk(await reject.unban([banOf('192.0.2.1'), banOf('2001:db8::1')]));
     expect(await inNs(ns, ['iptables', '-w', '-S', 'dictdefence'])).not.toContain('192.0.2.1');
+  });
+
+  it('creates the chain and jump again when a ban finds them deleted by hand', async (ctx) => {
+    if (skip) return ctx.skip();
+    const ns = await createNetns();
+    const a = make(ns, { ipv6: false });
+    expectOk(await a.init());
+    await inNs(ns, ['iptables', '-w', '-D', 'INPUT', '-j', 'dictdefence']);
+    await inNs(ns, ['iptables', '-w', '-X', 'dictdefence']);
+    expectOk(await a.ban([banOf('192.0.2.1')]));
+    expect(await inNs(ns, ['iptables', '-w', '-S'])).toContain('-A INPUT -j dictdefence\n-A dictdefence -s 192.0.2.1/32 -j DROP');
   });
 
   it('jumps from FORWARD too when jump_from lists it', async (ctx) => {

@@ -29,7 +29,7 @@ const make = (ns: string | undefined, extra: Partial<NftablesOptions> = {}) =>
 describeActionContract('nftables', {
   binaries: ['nft'],
   kernelTimeouts: true,
-  create: (ns, _deps, o) => make(ns, { remove_on_stop: o?.removeOnStop }),
+  create: (ns, o) => make(ns, { remove_on_stop: o?.removeOnStop }),
   banned: async (ns) => [...(await elements(ns)).keys()],
   // The table without its elements, with handles and counters (which change on every rebuild) removed.
   scaffold: async (ns) => {
@@ -110,6 +110,29 @@ describe('nftables action specifics', () => {
     expect((await elements(ns)).size).toBe(100_000);
     expect(await a.verify?.(bans)).toEqual([]);
     expect(ms).toBeLessThan(20_000);
+  });
+
+  it('sets the table up again when a ban finds it deleted by hand', async (ctx) => {
+    if (skip) return ctx.skip();
+    const ns = await createNetns();
+    const a = make(ns);
+    expectOk(await a.init());
+    await inNs(ns, ['nft', 'delete', 'table', 'inet', 'dictdefence']);
+    expectOk(await a.ban([banOf('192.0.2.1')]));
+    expect([...(await elements(ns)).keys()]).toEqual(['192.0.2.1']);
+    expect(await inNs(ns, ['nft', 'list', 'chain', 'inet', 'dictdefence', 'input'])).toContain('ip saddr @banned_v4');
+  });
+
+  it('explains how to fix a set that exists with another definition', async (ctx) => {
+    if (skip) return ctx.skip();
+    const ns = await createNetns();
+    await inNs(ns, ['nft', '-f', '-'], 'add table inet dictdefence\nadd set inet dictdefence banned_v4 { type ipv4_addr; }\n');
+    const r = await make(ns).init();
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.error).toMatch(/^Action "firewall": nft failed: Could not process rule: File exists in "add set inet dictdefence banned_v4 /);
+      expect(r.error).toMatch(/remove it with "nft delete table inet dictdefence"$/);
+    }
   });
 
   it('fails init with an error naming the action and the missing binary', async () => {

@@ -48,6 +48,19 @@ const elements = (bans: readonly Ban[], now: number, withTimeout: boolean): stri
     return t === null ? b.address : `${b.address} timeout ${t}s`;
   }).join(', ');
 
+/**
+ * nft reports "FILE:LINE:COL: Error: WHY", then the statement, then carets: the generic last-lines summary
+ * would keep only the statement and carets, so keep WHY and the statement.
+ */
+function nftMessage(r: { readonly error: string; readonly stderr: string }): string {
+  const lines = r.stderr.split('\n');
+  const i = lines.findIndex((l) => l.includes('Error: '));
+  if (i < 0) return r.error;
+  const why = (lines[i] ?? '').replace(/^.*?Error: /, '');
+  const statement = (lines[i + 1] ?? '').trim().slice(0, 200);
+  return `nft failed: ${why}${statement ? ` in "${statement}"` : ''}`;
+}
+
 /** What `nft -j list table` tells verify: set members, and the number of rules in each chain. */
 interface TableState { readonly members: Set<string>; readonly rules: Map<string, number> }
 
@@ -81,7 +94,7 @@ function parseTable(json: string): TableState | undefined {
  *
  * Idempotency without `destroy element` (nft ≥ 1.0.8 only): a ban runs `add`, `delete`, `add` on the same
  * elements in one transaction, so an element already present gets exactly the new timeout on any kernel
- * (kernels before 6.10 ignore a re-add's timeout); an unban runs `add` then `delete`, which cannot fail
+ * (older kernels keep the first timeout when an element is added again); an unban runs `add` then `delete`, which cannot fail
  * on an absent element.
  */
 export function createNftablesAction(name: string, options: NftablesOptions, deps: ActionDeps): Action {
@@ -119,20 +132,20 @@ export function createNftablesAction(name: string, options: NftablesOptions, dep
   const setup = async (): Promise<string | undefined> => {
     const r = await nft(setupScript());
     if (r.ok) return undefined;
-    return /exists/i.test(r.stderr)
-      ? `${r.error} (a set in table "${table}" exists with another definition; remove it with: nft delete table ${T})`
-      : r.error;
+    return /File exists/.test(r.stderr)
+      ? `${nftMessage(r)}: a set in table "${table}" exists with another definition; remove it with "nft delete table ${T}"`
+      : nftMessage(r);
   };
 
   /** Runs `script`; if it fails (say the table was deleted by hand), sets the table up again and retries once. */
   const apply = async (script: string): Promise<string | undefined> => {
     const first = await nft(script);
     if (first.ok) return undefined;
-    deps.log.warn('nft batch failed; recreating the table and retrying', { action: name, error: first.error });
+    deps.log.warn('nft batch failed; recreating the table and retrying', { action: name, error: nftMessage(first) });
     const again = await setup();
     if (again) return again;
     const second = await nft(script);
-    return second.ok ? undefined : second.error;
+    return second.ok ? undefined : nftMessage(second);
   };
 
   const batch = async (bans: readonly Ban[], adding: boolean): Promise<ActionResult> => {
@@ -177,7 +190,7 @@ export function createNftablesAction(name: string, options: NftablesOptions, dep
       if (!options.remove_on_stop) return okResult;
       // `add` first so that deleting a table someone already removed is not an error.
       const r = await nft(`add table ${T}\ndelete table ${T}\n`);
-      return r.ok ? okResult : failure(name, r.error, []);
+      return r.ok ? okResult : failure(name, nftMessage(r), []);
     }),
     verify: (expected) => serial(async () => {
       const live = liveBans(expected, deps.clock.now());

@@ -93,3 +93,23 @@ export function kernelTimeout(ban: Ban, now: number, cap: number): number | null
 
 /** Bans still in force at `now` (verify ignores those the daemon is about to unban anyway). */
 export const liveBans = (bans: readonly Ban[], now: number): Ban[] => bans.filter((b) => b.until === null || b.until > now);
+
+/**
+ * Config-load check for the firewall actions: names written into nft scripts or restore files must be
+ * plain identifiers, and the chains jumping to ours must be ones where a source match makes sense.
+ */
+export function checkFirewallOptions(
+  c: { error(at: { file: string; line: number }, key: string, message: string): void },
+  node: { file: string; line: number }, path: string, o: Readonly<Record<string, unknown>>, names: readonly string[],
+): void {
+  for (const key of [...names, 'netns']) {
+    const v = o[key];
+    if (typeof v === 'string' && !SAFE_NAME.test(v)) {
+      c.error(node, `${path}.${key}`, `invalid name "${v}": use a letter then letters, digits, "_" or "-" (at most 28)`);
+    }
+  }
+  const jumps = o.jump_from;
+  if (Array.isArray(jumps)) {
+    for (const j of jumps) if (j !== 'INPUT' && j !== 'FORWARD') c.error(node, `${path}.jump_from`, `cannot jump from "${String(j)}": use INPUT or FORWARD`);
+  }
+}

@@ -55,7 +55,7 @@ describe('createUnbanSchedule', () => {
     const clock = new ManualClock();
     const fired: string[][] = [];
     // A timer that fires late (process suspended, event loop blocked) finds several bans due at once.
-    const lateClock = { now: () => clock.now(), setTimer: (_at: number, fn: () => void) => clock.setTimer(5000, fn) };
+    const lateClock = { now: () => clock.now(), setTimer: (at: number, fn: () => void) => clock.setTimer(Math.max(at, 5000), fn) };
     const schedule = createUnbanSchedule(lateClock, (bans) => fired.push(bans.map((b) => b.address)));
     schedule.add(ban('10.0.0.2', 2000));
     schedule.add(ban('10.0.0.1', 1000));
@@ -63,6 +63,8 @@ describe('createUnbanSchedule', () => {
     clock.advance(5000);
     expect(fired).toEqual([['10.0.0.1', '10.0.0.2']]);
     expect(schedule.size).toBe(1);
+    clock.advance(4000);
+    expect(fired).toEqual([['10.0.0.1', '10.0.0.2'], ['10.0.0.3']]);
   });
 
   it('never lifts a removed ban', () => {

@@ -1,8 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { EXIT, processIo, type Io } from './args.js';
 import { checkConfig, checkConfigHelp } from './check-config.js';
+import { banCommand, banHelp, reloadCommand, reloadHelp, stopCommand, stopHelp, unbanCommand, unbanHelp } from './control-commands.js';
+import { initCommand, initHelp } from './init.js';
+import { bansCommand, bansHelp, statusCommand, statusHelp, whyCommand, whyHelp } from './query-commands.js';
 import { run, runHelp } from './run.js';
 import { testCommand, testHelp } from './test-command.js';
+import { version } from './version.js';
+
+export { version };
 
 type Command = (argv: readonly string[], io: Io) => number | Promise<number>;
 
@@ -10,12 +15,14 @@ const commands: Record<string, { run: Command; help: string; summary: string }> 
   run: { run, help: runHelp, summary: 'run the daemon (foreground; -d to detach)' },
   'check-config': { run: checkConfig, help: checkConfigHelp, summary: 'validate the configuration and report every error' },
   test: { run: testCommand, help: testHelp, summary: 'show what a filter matches in a log, and what would be banned' },
-};
-
-export const version = (): string => {
-  try {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  } catch { return 'unknown'; }
+  status: { run: statusCommand, help: statusHelp, summary: 'show the running daemon: jails, sources, counters, uptime' },
+  bans: { run: bansCommand, help: bansHelp, summary: 'list active bans' },
+  ban: { run: banCommand, help: banHelp, summary: 'ban an address now' },
+  unban: { run: unbanCommand, help: unbanHelp, summary: 'lift a ban and forget the failures of an address' },
+  why: { run: whyCommand, help: whyHelp, summary: 'show why an address is banned: bans, rules and log lines' },
+  reload: { run: reloadCommand, help: reloadHelp, summary: 'make the daemon read its config again' },
+  stop: { run: stopCommand, help: stopHelp, summary: 'stop the daemon and wait until it has exited' },
+  init: { run: initCommand, help: initHelp, summary: 'write a first configuration under /etc/dictdefence' },
 };
 
 const mainHelp = (): string => `Usage: dictdefence COMMAND [OPTIONS]

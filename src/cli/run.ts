@@ -1,97 +1,84 @@
-import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { formatConfigError } from '../config/types.js';
-import { realClock } from '../core/clock.js';
-import { createLogger } from '../core/log.js';
-import { createDaemon } from '../daemon/daemon.js';
-import { claimPidfile, livePid, releasePidfile } from '../daemon/pidfile.js';
-import { openStore } from '../stores/index.js';
+import { createLogOutput, type LogOutput } from '../daemon/logging.js';
+import { logSettings, runService } from '../daemon/service.js';
 import { configOption, DEFAULT_CONFIG, EXIT, parse, type Io } from './args.js';
+import { detach, reportToParent, takeDetachedMarker } from './detach.js';
+import { version } from './version.js';
 
-export const runHelp = `Usage: dictdefence run [-c FILE] [--pidfile FILE] [--debug] [--dry-run]
+export const runHelp = `Usage: dictdefence run [-c FILE] [-d] [--pidfile FILE] [--debug] [--dry-run]
 
-Runs the daemon in the foreground (for systemd Type=simple and for trying it out): follows the jails'
-sources, bans offenders through their actions, and lifts bans when they end. Bans survive a restart.
+Runs the daemon: follows the jails' sources, bans offenders through their actions, lifts bans when they end,
+and answers the control commands (status, bans, ban, unban, why, reload, stop) on its control socket. Bans
+survive a restart.
+
+In the foreground by default (for systemd, Type=simple: see contrib/systemd). With -d it detaches: it starts
+itself again in a new session, waits until that daemon has written the pidfile and listens on its control
+socket, and exits 0 — or 1 with the daemon's error. Detached, it logs to "log.file" if set, else to syslog.
 
 Options:
   -c, --config FILE   config file (default ${DEFAULT_CONFIG})
-      --pidfile FILE  write the pid here (default: "pidfile" in the config, /run/dictdefence.pid)
+  -d, --detach        run in the background (the old tool's -d)
+      --pidfile FILE  write the pid here (default: "pidfile" in the config, /run/dictdefence.pid); a pidfile
+                      naming a live DictDefence makes the start fail, a stale one is replaced
       --debug         log at debug level
       --dry-run       log and record what would be banned; call no action
   -h, --help          show this help
 
-Signals: SIGTERM or SIGINT stop cleanly (bans stay in the firewall and the store).
+Signals: SIGTERM or SIGINT stop cleanly (bans stay in the store and, unless an action removes them at stop,
+in the firewall). SIGHUP reloads the config: a broken one is logged and the running one stays; unchanged
+jails keep their state. SIGUSR1 reopens the log file (after logrotate).
 `;
 
 export async function run(argv: readonly string[], io: Io): Promise<number> {
-  const a = parse(argv, { ...configOption, pidfile: { type: 'string' }, debug: { type: 'boolean' }, 'dry-run': { type: 'boolean' } });
+  const detached = takeDetachedMarker();
+  const a = parse(argv, { ...configOption, detach: { type: 'boolean', short: 'd' }, pidfile: { type: 'string' }, debug: { type: 'boolean' }, 'dry-run': { type: 'boolean' } });
   if (!a.ok) { io.err(`${a.error}\n${runHelp}`); return EXIT.usage; }
   if (a.values.help) { io.out(runHelp); return EXIT.ok; }
   if (a.positionals.length > 0) { io.err(`Unexpected argument "${a.positionals[0]}"\n${runHelp}`); return EXIT.usage; }
-  const file = (a.values.config as string | undefined) ?? DEFAULT_CONFIG;
+  const fail = (error: string): number => { if (detached) reportToParent(error); return EXIT.failure; };
+
+  const file = resolve((a.values.config as string | undefined) ?? DEFAULT_CONFIG);
   const loaded = loadConfig(file);
   if (!loaded.ok) {
     for (const e of loaded.errors) io.err(`${formatConfigError(e)}\n`);
-    io.err(`Refusing to start: ${loaded.errors.length} error${loaded.errors.length === 1 ? '' : 's'} in the configuration\n`);
-    return EXIT.failure;
+    const error = `Refusing to start: ${loaded.errors.length} error${loaded.errors.length === 1 ? '' : 's'} in the configuration`;
+    io.err(`${error}\n`);
+    return fail(error);
   }
   const config = loaded.config;
-  const log = createLogger(a.values.debug ? 'debug' : config.logLevel, { write: (l) => io.err(l) });
-  const pidfile = (a.values.pidfile as string | undefined) ?? config.pidfile;
+  const pidfile = resolve((a.values.pidfile as string | undefined) ?? config.pidfile);
+  const debug = a.values.debug === true;
 
-  try { mkdirSync(config.stateDir, { recursive: true, mode: 0o700 }); } catch (e) {
-    log.error(`Cannot create state_dir "${config.stateDir}": ${(e as Error).message}`);
-    return EXIT.failure;
+  if (a.values.detach && !detached) {
+    // The child gets the same arguments, less -d, with paths made absolute (it runs in "/"); a repeated
+    // option's last value wins, so appending overrides what was given relative.
+    const args = [...argv.filter((x) => x !== '-d' && x !== '--detach'), '-c', file, '--pidfile', pidfile];
+    const r = await detach({ args, pidfile, ...(config.logFile ? { logFile: config.logFile } : {}), timeoutMs: 120_000 });
+    if (!r.ok) { io.err(`${r.error}\n`); return EXIT.failure; }
+    io.out(`DictDefence ${version()} started in the background, pid ${r.pid}\n`);
+    return EXIT.ok;
   }
-  const claimed = await claimPidfileWaiting(pidfile, 3000);
-  if (!claimed.ok) { log.error(claimed.error); return EXIT.failure; }
 
-  const store = await openStore(config.store, { clock: realClock, log });
-  if (!store.ok) { log.error(store.error); releasePidfile(pidfile); return EXIT.failure; }
-
-  let daemon;
+  let output: LogOutput;
   try {
-    daemon = createDaemon(config, { clock: realClock, log, store: store.value, dryRun: a.values['dry-run'] === true });
-    await daemon.start();
+    output = createLogOutput(logSettings(config, { debug, detached }), { writeStderr: (l) => io.err(l) });
   } catch (e) {
-    log.error(`Cannot start: ${(e as Error).message}`);
-    await daemon?.stop().catch(() => {});
-    await store.value.close();
-    releasePidfile(pidfile);
-    return EXIT.failure;
+    const error = `Cannot open log file "${config.logFile}": ${(e as Error).message}`;
+    io.err(`${error}\n`);
+    return fail(error);
   }
-
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (signal: string): void => {
-      if (stopping) return;
-      stopping = true;
-      log.info(`Stopping on ${signal}`);
-      void (async () => {
-        try { await daemon.stop(); } catch (e) { log.error(`Error while stopping: ${(e as Error).message}`); }
-        await store.value.close().catch(() => {});
-        releasePidfile(pidfile);
-        log.info('Stopped');
-        resolve(EXIT.ok);
-      })();
-    };
-    // In the foreground we belong to whoever started us: if that process dies (a supervisor or shell killed
-    // with -9), stop cleanly instead of living on as an orphan that holds the pidfile. Under systemd or
-    // after -d the parent is init from the start and never changes.
-    const parent = process.ppid;
-    const watch = setInterval(() => { if (process.ppid !== parent) stop('exit of the parent process'); }, 100);
-    watch.unref();
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
-    process.on('SIGHUP', () => log.warn('SIGHUP: reload is not supported yet; restart to apply a new config'));
+  process.on('uncaughtException', (e) => {
+    // Logged where the administrator looks (a detached daemon's stderr may be /dev/null), then exit: the
+    // state is unknown, and the store and restart recovery are built for exactly this.
+    output.logger.error(`Crashed: ${e.stack ?? e.message}`);
+    process.exit(70);
   });
-}
-
-/** A daemon that is just stopping still holds the pidfile for a moment: give it `waitMs` before refusing. */
-async function claimPidfileWaiting(file: string, waitMs: number): Promise<ReturnType<typeof claimPidfile>> {
-  const end = Date.now() + waitMs;
-  while (livePid(file) !== undefined && livePid(file) !== process.pid && Date.now() < end) {
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return claimPidfile(file);
+  const code = await runService({
+    configFile: file, config, pidfile, debug, dryRun: a.values['dry-run'] === true, detached, log: output, version: version(),
+    onStarted: detached ? reportToParent : undefined,
+  });
+  output.close();
+  return code;
 }

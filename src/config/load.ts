@@ -3,6 +3,8 @@ import { dirname, join as joinPath, resolve } from 'node:path';
 import { parseCidr, type Cidr } from '../core/cidr.js';
 import { actions, isActionType } from '../actions/index.js';
 import { isSourceType, sourceOptions } from '../sources/options.js';
+import { checkSourceOptions } from '../sources/index.js';
+import { isNotifierType, notifierChecks, notifierOptions } from '../notifiers/options.js';
 import { compileFilter } from '../filters/compile.js';
 import { findFilter, loadFilterFile, shippedFiltersDir } from '../filters/load.js';
 import { Checker, checkSpec, entry, field, join, loc, mapOf, type Spec } from './check.js';
@@ -12,6 +14,9 @@ import { parseTracker, parseBan } from './policy.js';
 import type { Config, ConfigError, FilterRef, JailConfig, PluginConfig, SourceConfig, StoreConfig } from './types.js';
 
 export type LoadResult = { ok: true; config: Config } | { ok: false; errors: ConfigError[] };
+
+/** What logger(1) accepts for a daemon: `log.facility`. */
+const SYSLOG_FACILITIES = ['daemon', 'auth', 'authpriv', 'user', 'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7'];
 
 const TOP_KEYS = ['state_dir', 'pidfile', 'control', 'store', 'whitelist', 'whitelist_self', 'max_line_length', 'log',
   'defaults', 'actions', 'notifiers', 'jails'];
@@ -57,6 +62,8 @@ function validate(c: Checker, file: string, root: Raw): Config | undefined {
   const logOpts = logNode ? checkSpec(c, logNode, 'log', {
     level: { type: 'string', oneOf: ['error', 'warn', 'info', 'debug'] },
     file: { type: 'path' },
+    syslog: { type: 'bool' },
+    facility: { type: 'string', oneOf: SYSLOG_FACILITIES },
   }) : undefined;
 
   const store = parseStore(c, entry(top, 'store'), stateDir);
@@ -76,7 +83,13 @@ function validate(c: Checker, file: string, root: Raw): Config | undefined {
         check?.(c, node, path, options);
       }
     });
-  const notifierDefs = parsePlugins(c, entry(top, 'notifiers'), 'notifiers', () => undefined, () => {});
+  const notifierDefs = parsePlugins(c, entry(top, 'notifiers'), 'notifiers', (type) =>
+    isNotifierType(type) ? notifierOptions[type] : undefined, (node, path, type, options) => {
+      if (isNotifierType(type)) {
+        const check = notifierChecks[type] as (cc: Checker, n: Raw, p: string, o: Record<string, unknown>) => void;
+        check(c, node, path, options);
+      }
+    });
 
   const filterDirs = [joinPath(dirname(file), 'filters'), shippedFiltersDir];
   const jails = new Map<string, JailConfig>();
@@ -100,6 +113,8 @@ function validate(c: Checker, file: string, root: Raw): Config | undefined {
     file, stateDir, pidfile, controlSocket, store, whitelist, whitelistSelf, maxLineLength,
     logLevel: (logOpts?.level as Config['logLevel'] | undefined) ?? 'info',
     ...(logOpts?.file ? { logFile: logOpts.file } : {}),
+    ...(logOpts?.syslog !== undefined ? { logSyslog: logOpts.syslog } : {}),
+    logFacility: logOpts?.facility ?? 'daemon',
     hitsPerAddress: DEFAULTS.hitsPerAddress,
     filterDirs, actions: actionDefs, notifiers: notifierDefs, jails,
   };
@@ -245,10 +260,15 @@ function parseSources(c: Checker, node: Raw | undefined, path: string, jail: Raw
     const type = typeNode?.kind === 'scalar' ? String(typeNode.value) : undefined;
     if (!type) { c.error(item, p, 'missing required key "type" (file, …)'); return; }
     if (!isSourceType(type)) { c.error(typeNode ?? item, `${p}.type`, `unknown source type "${type}"`); return; }
-    const options = checkSpec(c, item, p, sourceOptions[type], ['type']);
+    const before = c.errors.length;
+    const options: Record<string, unknown> | undefined = checkSpec(c, item, p, sourceOptions[type] as Spec, ['type']);
     if (!options) return;
     const sourcePath = typeof options.path === 'string' ? options.path : undefined;
-    out.push({ type, ...(sourcePath ? { path: sourcePath } : {}), options, loc: loc(item) });
+    const source: SourceConfig = { type, ...(sourcePath ? { path: sourcePath } : {}), options, loc: loc(item) };
+    // What a spec cannot say (a glob in a directory name, a journal field name) the source type checks itself.
+    const problem = c.errors.length === before ? checkSourceOptions(source) : undefined;
+    if (problem) { c.error(item, `${p}.${problem.key}`, problem.message); return; }
+    out.push(source);
   });
   if (out.length === 0 && node.items.length === 0) c.error(node, path, 'no source: name at least one');
   return out;

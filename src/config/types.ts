@@ -93,6 +93,9 @@ export interface Config {
   readonly maxLineLength: number;
   readonly logLevel: 'error' | 'warn' | 'info' | 'debug';
   readonly logFile?: string;
+  /** Log to syslog too; unset means: only when `run -d` has no `log.file` (stderr is /dev/null then). */
+  readonly logSyslog?: boolean;
+  readonly logFacility: string;
   /** Recent hits kept per address in the store (for `why` and e-mail). */
   readonly hitsPerAddress: number;
   /** Folders searched for `filters/NAME.yaml`, in order (config's own, then shipped). */

@@ -1,23 +1,21 @@
 import { hostname } from 'node:os';
 import type { Action } from '../actions/action.js';
-import { createAction, type ActionType } from '../actions/index.js';
 import { computeBan } from '../bans/policy.js';
 import { createUnbanSchedule, type UnbanSchedule } from '../bans/schedule.js';
-import type { Config, JailConfig } from '../config/types.js';
+import type { Config } from '../config/types.js';
 import type { Address } from '../core/address.js';
-import { createCidrSet, parseCidr, type Cidr, type CidrSet } from '../core/cidr.js';
+import type { Cidr, CidrSet } from '../core/cidr.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
 import { banKey, type Ban, type Hit, type Offence } from '../core/types.js';
-import { compileFilter } from '../filters/compile.js';
-import { findFilter, loadFilterFile } from '../filters/load.js';
 import type { Notifier, NoticeEvent } from '../notifiers/notifier.js';
-import { createSource } from '../sources/index.js';
+import type { Source } from '../sources/source.js';
 import type { Store } from '../stores/store.js';
-import { createTracker } from '../trackers/index.js';
-import { createApplier, groupByAction } from './apply.js';
-import { createJail, type Jail } from './jail.js';
+import { createApplier, groupByAction, type ApplyCounters } from './apply.js';
+import type { Jail } from './jail.js';
+import { lastWindow } from './last-window.js';
 import { selfAddresses } from './self-addresses.js';
+import { banMoves, buildWorld, leftovers, restartKeys, usedActions, type World } from './world.js';
 
 export interface DaemonDeps {
   readonly clock: Clock;
@@ -27,77 +25,79 @@ export interface DaemonDeps {
   readonly dryRun?: boolean;
   /** Injected for tests; defaults to the machine's own addresses and gateways. */
   readonly selfAddresses?: () => Address[];
+  /** Injected for tests; by default the daemon builds the notifiers the config defines. */
   readonly notifiers?: ReadonlyMap<string, Notifier>;
 }
 
 export interface ManualBan { readonly forMs?: number; readonly permanent?: boolean; readonly force?: boolean }
 
 export interface DaemonCounters {
-  bans: number; unbans: number; storeErrors: number; startedAt: number; restored: number; expiredWhileDown: number;
+  bans: number; unbans: number; storeErrors: number; startedAt: number; restored: number; expiredWhileDown: number; reloads: number;
 }
+
+/** What a reload changed, for the log and the `reload` command. */
+export interface ReloadSummary {
+  readonly added: string[]; readonly removed: string[]; readonly changed: string[]; readonly kept: string[];
+  /** Keys that changed but need a restart; the daemon goes on with their old values. */
+  readonly needRestart: string[];
+}
+export type ReloadOutcome = { ok: true; summary: ReloadSummary } | { ok: false; errors: string[] };
 
 export interface Daemon {
   start(): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * Switches to `config`: parts whose config is unchanged are kept (an unchanged jail keeps its tracker
+   * state), the rest is rebuilt, and active bans move to the actions their jails now use; bans of jails that
+   * are gone are lifted. A failure (an action that cannot start) leaves the running config untouched.
+   * Reloads run one at a time.
+   */
+  reload(config: Config): Promise<ReloadOutcome>;
   readonly jails: ReadonlyMap<string, Jail>;
+  readonly notifiers: ReadonlyMap<string, Notifier>;
   readonly counters: DaemonCounters;
+  readonly applyCounters: ApplyCounters;
   activeBans(): Ban[];
   ban(address: Address, jail: string, how: ManualBan): Promise<{ ok: true; ban: Ban } | { ok: false; error: string }>;
   unban(address: Address, jail: string | undefined, reason?: string): Promise<Ban[]>;
   whitelisted(address: Address): Cidr | undefined;
   readonly config: Config;
+  readonly dryRun: boolean;
 }
 
 /** Builds the whole pipeline from a validated config. Throws only for what the config check cannot see. */
 export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
   const { clock, log, store } = deps;
-  const counters: DaemonCounters = { bans: 0, unbans: 0, storeErrors: 0, startedAt: clock.now(), restored: 0, expiredWhileDown: 0 };
+  const counters: DaemonCounters = { bans: 0, unbans: 0, storeErrors: 0, startedAt: clock.now(), restored: 0, expiredWhileDown: 0, reloads: 0 };
   const active = new Map<string, Ban>();
   const pending = new Set<string>();
   const origin = hostname();
+  const initialized = new Set<Action>();
+  const following = new Map<Source, AbortController>();
+  let stopping = false;
+  let reloading: Promise<unknown> = Promise.resolve();
 
-  const self: Cidr[] = [];
-  if (config.whitelistSelf) {
-    for (const a of (deps.selfAddresses ?? selfAddresses)()) { const c = parseCidr(a); if (c) self.push(c); }
-  }
-  const whitelist: CidrSet = createCidrSet([...config.whitelist, ...self]);
-
-  const actions = new Map<string, Action>();
-  for (const [name, def] of config.actions) {
-    actions.set(name, createAction(def.type as ActionType, name, def.options, { clock, log }));
-  }
-  const notifiers = deps.notifiers ?? new Map<string, Notifier>();
+  // Jails hold this view, so a reload can swap the whitelist under them without rebuilding them.
+  const whitelistView: CidrSet = {
+    has: (a) => world.whitelist.has(a),
+    find: (a) => world.whitelist.find(a),
+    get entries() { return world.whitelist.entries; },
+  };
+  const worldDeps = {
+    clock, log, positions: store, hostname: origin, selfAddresses: deps.selfAddresses ?? selfAddresses,
+    whitelist: whitelistView, isBanned: (jail: string, a: Address) => active.has(banKey(jail, a)),
+    onOffence: (o: Offence, hits: Hit[]) => { void banOffence(o, hits); },
+    ...(deps.notifiers ? { notifiers: deps.notifiers } : {}),
+  };
+  let world: World = buildWorld(config, worldDeps);
 
   const applier = createApplier({ clock, log, isActive: (b) => active.get(banKey(b.jail, b.address))?.bannedAt === b.bannedAt });
   const schedule: UnbanSchedule = createUnbanSchedule(clock, (due) => { void expire(due); });
 
-  const jails = new Map<string, Jail>();
-  for (const jc of config.jails.values()) if (jc.enabled) jails.set(jc.name, buildJail(jc));
-
-  function buildJail(jc: JailConfig): Jail {
-    const file = findFilter(jc.filter.name, config.filterDirs);
-    const def = file.ok ? loadFilterFile(file.value) : undefined;
-    if (!def || !def.ok) throw new Error(`Cannot load filter "${jc.filter.name}" for jail "${jc.name}"`);
-    const filter = compileFilter(def.value, { modes: jc.filter.modes, maxLineLength: config.maxLineLength, withTime: jc.useLineTime, clock });
-    if (!filter.ok) throw new Error(`Cannot compile filter "${jc.filter.name}": ${filter.error}`);
-    const sources = jc.sources.map((sc) => {
-      const s = createSource(sc, { clock, log, positions: store, maxLineLength: config.maxLineLength });
-      if (!s.ok) throw new Error(`Cannot create source for jail "${jc.name}": ${s.error}`);
-      return s.value;
-    });
-    return createJail({
-      config: jc, filter: filter.value, tracker: createTracker(jc.tracker, { clock }), sources,
-      actions: jc.actions.map((n) => actions.get(n)).filter((a): a is Action => a !== undefined),
-      notifiers: jc.notifiers.map((n) => notifiers.get(n)).filter((n): n is Notifier => n !== undefined),
-      whitelist, hitsPerAddress: config.hitsPerAddress,
-      isBanned: (a) => active.has(banKey(jc.name, a)),
-      onOffence: (o, hits) => { void banOffence(o, hits); },
-    });
-  }
-
-  const actionsOf = (jail: string): readonly Action[] => (deps.dryRun ? [] : jails.get(jail)?.actions ?? []);
+  const actionsIn = (w: World) => (jail: string): readonly Action[] => (deps.dryRun ? [] : w.jails.get(jail)?.actions ?? []);
+  const actionsOf = (jail: string): readonly Action[] => actionsIn(world)(jail);
   const notify = (jail: string, event: NoticeEvent): void => {
-    for (const n of jails.get(jail)?.notifiers ?? []) {
+    for (const n of world.jails.get(jail)?.notifiers ?? []) {
       try { n.notify(event); } catch (e) { log.warn(`Notifier "${n.name}" failed: ${(e as Error).message}`); }
     }
   };
@@ -105,7 +105,7 @@ export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
   /** An address may be banned in several jails that share an action: lift it there only when none is left. */
   const stillHeld = (action: Action, address: Address): boolean => {
     for (const b of active.values()) {
-      if (b.address === address && jails.get(b.jail)?.actions.includes(action)) return true;
+      if (b.address === address && actionsOf(b.jail).includes(action)) return true;
     }
     return false;
   };
@@ -122,7 +122,9 @@ export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
     const key = banKey(ban.jail, ban.address);
     // Persist first: a crash after this line is repaired at the next start, which re-applies active bans.
     await persist('record the ban', () => store.addBan(ban, origin));
-    if (hits.length > 0) await persist('record hits', () => store.addHits(hits, config.hitsPerAddress));
+    if (hits.length > 0) await persist('record hits', () => store.addHits(hits, world.config.hitsPerAddress));
+    // Only now that the ban is durable may the lines behind it be marked read (see Source.flushPosition).
+    await Promise.all((world.jails.get(ban.jail)?.sources ?? []).map((s) => s.flushPosition?.()));
     active.set(key, ban);
     counters.bans++;
     schedule.add(ban);
@@ -130,18 +132,19 @@ export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
       jail: ban.jail, until: ban.until === null ? 'permanent' : new Date(ban.until).toISOString(), count: ban.count, reason: ban.reason,
     });
     await Promise.all(actionsOf(ban.jail).map((a) => applier.ban(a, [ban])));
-    notify(ban.jail, { kind: 'ban', ban, hits });
+    const tracker = world.jails.get(ban.jail)?.config.tracker;
+    notify(ban.jail, { kind: 'ban', ban, hits: tracker ? lastWindow(hits, tracker) : hits });
   }
 
   async function banOffence(o: Offence, hits: Hit[]): Promise<void> {
     const key = banKey(o.jail, o.address);
     if (active.has(key) || pending.has(key)) return;
-    const jail = jails.get(o.jail);
+    const jail = world.jails.get(o.jail);
     if (!jail) return;
     pending.add(key);
     try {
       const cfg = jail.config.ban;
-      const since = clock.now() - store_retention();
+      const since = clock.now() - world.config.store.retentionMs;
       const previous = (await persist('count previous bans', () => store.banCount(o.address, cfg.countAllJails ? undefined : o.jail, since))) ?? 0;
       // The ban starts now even when the failures were timed by their lines (a replayed old log).
       await applyBan(computeBan({ ...o, at: clock.now() }, previous, cfg), hits);
@@ -150,9 +153,8 @@ export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
     }
   }
 
-  const store_retention = (): number => config.store.retentionMs;
-
-  async function lift(bans: readonly Ban[], reason: string): Promise<void> {
+  /** Forgets bans in the daemon and the store; the caller lifts them in the firewall. */
+  async function forget(bans: readonly Ban[], reason: string): Promise<Ban[]> {
     const lifted: Ban[] = [];
     for (const b of bans) {
       const key = banKey(b.jail, b.address);
@@ -165,10 +167,19 @@ export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
       counters.unbans++;
       log.info(`Unban ${b.address}`, { jail: b.jail, reason });
     }
-    for (const [action, list] of groupByAction(lifted, actionsOf)) {
+    return lifted;
+  }
+
+  async function unbanIn(groups: Map<Action, Ban[]>): Promise<void> {
+    for (const [action, list] of groups) {
       const free = list.filter((b) => !stillHeld(action, b.address));
       if (free.length > 0) await applier.unban(action, free);
     }
+  }
+
+  async function lift(bans: readonly Ban[], reason: string): Promise<void> {
+    const lifted = await forget(bans, reason);
+    await unbanIn(groupByAction(lifted, actionsOf));
     for (const b of lifted) notify(b.jail, { kind: 'unban', ban: b, reason });
   }
 
@@ -179,7 +190,7 @@ export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
     const now = clock.now();
     const expired: Ban[] = [], keep: Ban[] = [];
     for (const b of rows) {
-      if (!jails.has(b.jail)) {
+      if (!world.jails.has(b.jail)) {
         log.warn(`Ban of ${b.address} belongs to jail "${b.jail}", which is not configured: lifting it`);
         await persist('lift the ban', () => store.liftBan(b.jail, b.address, now, 'jail removed'));
         continue;
@@ -196,7 +207,75 @@ export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
     if (keep.length + expired.length > 0) log.info(`Restored ${keep.length} active bans, lifted ${expired.length} that expired while stopped`);
   }
 
-  const abort = new AbortController();
+  async function initActions(w: World): Promise<void> {
+    for (const a of usedActions(w)) {
+      if (deps.dryRun || initialized.has(a)) continue;
+      const r = await a.init();
+      if (!r.ok) throw new Error(`Cannot start action "${a.name}" (${a.type}): ${r.error}`);
+      initialized.add(a);
+    }
+  }
+
+  /** Follows the sources of every jail that nobody follows yet; stops those no jail uses any more. */
+  async function followSources(): Promise<void> {
+    const wanted = new Map<Source, string>();
+    for (const j of world.jails.values()) for (const s of j.sources) wanted.set(s, j.name);
+    for (const [s, ctl] of following) {
+      if (wanted.has(s)) continue;
+      ctl.abort();
+      following.delete(s);
+      await s.stopped();
+    }
+    for (const [s, jail] of wanted) {
+      if (following.has(s)) continue;
+      const ctl = new AbortController();
+      following.set(s, ctl);
+      // By name, not by object: a reload may put a rebuilt jail behind a source that keeps running.
+      await s.start((lines) => world.jails.get(jail)?.handle(lines), ctl.signal);
+    }
+  }
+
+  async function reload(next: Config): Promise<ReloadOutcome> {
+    if (stopping) return { ok: false, errors: ['The daemon is stopping'] };
+    const previous = world;
+    let built: World;
+    try {
+      built = buildWorld(next, worldDeps, previous);
+      await initActions(built);
+    } catch (e) {
+      return { ok: false, errors: [(e as Error).message] };
+    }
+    const bans = [...active.values()];
+    world = built;
+    const gone = bans.filter((b) => !built.jails.has(b.jail));
+    await forget(gone, 'jail removed');
+    const moves = banMoves(bans.filter((b) => built.jails.has(b.jail)), actionsIn(previous), actionsIn(built));
+    await Promise.all([...moves.ban].map(([a, list]) => applier.ban(a, list)));
+    await unbanIn(banMoves(gone, actionsIn(previous), () => []).unban);
+    await unbanIn(moves.unban);
+    await followSources();
+    const old = leftovers(previous, built);
+    for (const a of old.actions) {
+      if (!initialized.delete(a)) continue;
+      const r = await a.close();
+      if (!r.ok) log.warn(`Action "${a.name}" did not close cleanly: ${r.error}`);
+    }
+    await Promise.all(old.notifiers.map((n) => n.close()));
+    counters.reloads++;
+    const names = (w: World): Set<string> => new Set(w.jails.keys());
+    const before = names(previous), after = names(built);
+    return {
+      ok: true,
+      summary: {
+        added: [...after].filter((n) => !before.has(n)),
+        removed: [...before].filter((n) => !after.has(n)),
+        changed: [...after].filter((n) => before.has(n) && previous.jails.get(n) !== built.jails.get(n)),
+        kept: [...after].filter((n) => previous.jails.get(n) === built.jails.get(n)),
+        needRestart: restartKeys(previous.config, next),
+      },
+    };
+  }
+
   const timers: (() => void)[] = [];
   const every = (ms: number, fn: () => void): void => {
     const arm = (): void => { timers.push(clock.setTimer(clock.now() + ms, () => { fn(); arm(); })); };
@@ -204,50 +283,57 @@ export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
   };
 
   return {
-    config, jails, counters,
+    get config() { return world.config; },
+    get jails() { return world.jails; },
+    get notifiers() { return world.notifiers; },
+    counters,
+    applyCounters: applier.counters,
+    dryRun: deps.dryRun === true,
     activeBans: () => [...active.values()],
-    whitelisted: (a) => whitelist.find(a),
+    whitelisted: (a) => world.whitelist.find(a),
+    reload(next) {
+      const r = reloading.then(() => reload(next));
+      reloading = r.catch(() => {});
+      return r;
+    },
 
     async start() {
-      if (self.length > 0) log.info(`whitelist_self protects this machine's addresses: ${self.map((c) => c.text).join(', ')}`);
+      if (world.self.length > 0) log.info(`whitelist_self protects this machine's addresses: ${world.self.map((c) => c.text).join(', ')}`);
       if (deps.dryRun) log.info('Dry run: bans are logged and recorded, no action is called');
-      for (const a of new Set([...jails.values()].flatMap((j) => j.actions))) {
-        if (deps.dryRun) break;
-        const r = await a.init();
-        if (!r.ok) throw new Error(`Cannot start action "${a.name}" (${a.type}): ${r.error}`);
-      }
+      await initActions(world);
       await recover();
-      for (const j of jails.values()) {
-        for (const s of j.sources) await s.start((lines) => j.handle(lines), abort.signal);
-      }
-      every(60_000, () => { for (const j of jails.values()) j.tracker.sweep(clock.now()); });
-      every(3_600_000, () => { void persist('prune old records', () => store.prune(clock.now() - store_retention())); });
-      log.info(`Started with ${jails.size} jail${jails.size === 1 ? '' : 's'}: ${[...jails.keys()].join(', ')}`);
+      await followSources();
+      every(60_000, () => { for (const j of world.jails.values()) j.tracker.sweep(clock.now()); });
+      every(3_600_000, () => { void persist('prune old records', () => store.prune(clock.now() - world.config.store.retentionMs)); });
+      log.info(`Started with ${world.jails.size} jail${world.jails.size === 1 ? '' : 's'}: ${[...world.jails.keys()].join(', ')}`);
     },
 
     async stop() {
-      abort.abort();
+      stopping = true;
+      await reloading;
+      for (const ctl of following.values()) ctl.abort();
       for (const t of timers) t();
       schedule.clear();
-      await Promise.all([...jails.values()].flatMap((j) => j.sources.map((s) => s.stopped())));
+      await Promise.all([...following.keys()].map((s) => s.stopped()));
+      following.clear();
       applier.close();
-      for (const a of new Set([...jails.values()].flatMap((j) => j.actions))) {
+      for (const a of initialized) {
         const r = await a.close();
         if (!r.ok) log.warn(`Action "${a.name}" did not close cleanly: ${r.error}`);
       }
-      await Promise.all([...notifiers.values()].map((n) => n.close()));
+      await Promise.all([...world.notifiers.values()].map((n) => n.close()));
     },
 
     async ban(address, jailName, how) {
-      const jail = jails.get(jailName);
+      const jail = world.jails.get(jailName);
       if (!jail) return { ok: false, error: `Unknown jail "${jailName}"` };
-      const wl = whitelist.find(address);
+      const wl = world.whitelist.find(address);
       if (wl && !how.force) return { ok: false, error: `${address} is whitelisted (${wl.text}); use --force to ban it anyway` };
       const key = banKey(jailName, address);
       const existing = active.get(key);
       if (existing) await lift([existing], 'replaced by a manual ban');
       const now = clock.now();
-      const previous = (await persist('count previous bans', () => store.banCount(address, jailName, now - store_retention()))) ?? 0;
+      const previous = (await persist('count previous bans', () => store.banCount(address, jailName, now - world.config.store.retentionMs))) ?? 0;
       const reason = 'manual ban';
       const policy = computeBan({ address, jail: jailName, at: now, reason }, previous, jail.config.ban);
       const until = how.permanent ? null : how.forMs !== undefined ? now + how.forMs : policy.until;
@@ -258,7 +344,7 @@ export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
 
     async unban(address, jailName, reason = 'manual unban') {
       const bans = [...active.values()].filter((b) => b.address === address && (jailName === undefined || b.jail === jailName));
-      for (const j of jails.values()) if (jailName === undefined || j.name === jailName) j.forget(address, clock.now());
+      for (const j of world.jails.values()) if (jailName === undefined || j.name === jailName) j.forget(address, clock.now());
       await lift(bans, reason);
       return bans;
     },

@@ -3,17 +3,18 @@ import { realClock } from '../core/clock.js';
 import type { Clock } from '../core/clock.js';
 import { err, ok } from '../core/types.js';
 import type { Result } from '../core/types.js';
-import type { Filter, FilterCounters, Match } from './filter.js';
+import type { Filter, FilterCounters, Match, RuleInfo } from './filter.js';
 import { HOST_GROUP, HOST_PATTERN } from './host.js';
-import { SYSLOG_PATTERN, parseLineTime } from './line-time.js';
+import { DATE_PATTERN, SYSLOG_PATTERN, parseLineTime } from './line-time.js';
 import type { FilterDef } from './load.js';
+import { safetyProblem } from './regex/safety.js';
 
 /**
  * Macros a filter's regexes may use. `<NAME>` in upper case is a macro unless it closes a named group
  * (`(?<NAME>`) or a named backreference (`\k<NAME>`); an unknown one is an error, so a typo such as `<HSOT>`
  * is not silently matched as literal text.
  */
-const MACROS: Readonly<Record<string, string>> = { HOST: HOST_PATTERN, SYSLOG: SYSLOG_PATTERN };
+const MACROS: Readonly<Record<string, string>> = { HOST: HOST_PATTERN, SYSLOG: SYSLOG_PATTERN, DATE: DATE_PATTERN };
 const MACRO = /(?<!\(\?|\\k)<([A-Z][A-Z0-9_]*)>/g;
 
 function macroUses(text: string): string[] {
@@ -58,7 +59,8 @@ export function checkPrefix(prefix: string): string | undefined {
   const unknown = unknownMacro(prefix);
   if (unknown) return unknown;
   if (macroUses(prefix).includes('HOST')) return 'The prefix must not contain <HOST>: put it in each rule';
-  return regexError(`^(?:${expand(prefix)})`);
+  const source = `^(?:${expand(prefix)})`;
+  return regexError(source) ?? safetyProblem(source);
 }
 
 /**
@@ -71,7 +73,10 @@ export function checkRule(prefix: string, rule: string, kind: 'failregex' | 'ign
   const hosts = macroUses(rule).filter((name) => name === 'HOST').length;
   if (kind === 'failregex' && hosts !== 1) return `A rule must contain <HOST> exactly once, found ${hosts}`;
   if (kind === 'ignoreregex' && hosts > 1) return `An ignoreregex may contain <HOST> at most once, found ${hosts}`;
-  return regexError(ruleSource(prefix, rule));
+  const source = ruleSource(prefix, rule);
+  // The rule with the prefix in front: a prefix ending in `\S*` and a rule starting with `.*` are only
+  // dangerous together.
+  return regexError(source) ?? safetyProblem(source);
 }
 
 export interface CompileOptions {
@@ -102,7 +107,12 @@ export function compileFilter(def: FilterDef, options: CompileOptions): Result<F
     }
   }
   const ruleTexts = [...def.failregex];
-  for (const [name, mode] of def.modes) if (options.modes.includes(name)) ruleTexts.push(...mode.failregex);
+  const ruleInfo: RuleInfo[] = def.failregex.map((text, i) => info(def, `failregex[${i}]`, text));
+  for (const [name, mode] of def.modes) {
+    if (!options.modes.includes(name)) continue;
+    ruleTexts.push(...mode.failregex);
+    ruleInfo.push(...mode.failregex.map((text, i) => info(def, `modes.${name}.failregex[${i}]`, text)));
+  }
 
   for (const [kind, list] of [['failregex', ruleTexts], ['ignoreregex', def.ignoreregex]] as const) {
     for (const rule of list) {
@@ -116,7 +126,7 @@ export function compileFilter(def: FilterDef, options: CompileOptions): Result<F
   const ignoreRes = def.ignoreregex.map((rule) => new RegExp(ruleSource(def.prefix, rule)));
 
   const counters: FilterCounters = {
-    lines: 0, perRule: new Array<number>(rules.length).fill(0), ignored: 0, badAddress: 0, overlong: 0,
+    lines: 0, perRule: new Array<number>(rules.length).fill(0), ignored: 0, badAddress: 0, overlong: 0, binary: 0,
   };
   const { maxLineLength } = options;
   const prefilter = def.prefilter;
@@ -142,6 +152,11 @@ export function compileFilter(def: FilterDef, options: CompileOptions): Result<F
           return undefined;
         }
       }
+      // Checked only once a rule matched, so it costs nothing on the lines that do not (nearly all of them).
+      if (line.indexOf('\u0000') !== -1) {
+        counters.binary++;
+        return undefined;
+      }
       const candidate = m.groups?.[HOST_GROUP];
       const address = candidate === undefined ? undefined : parseAddress(candidate);
       if (address === undefined) {
@@ -156,5 +171,10 @@ export function compileFilter(def: FilterDef, options: CompileOptions): Result<F
     return undefined;
   }
 
-  return ok({ name: def.name, rules, counters, match });
+  return ok({ name: def.name, rules, ruleInfo, counters, match });
+}
+
+function info(def: FilterDef, key: string, text: string): RuleInfo {
+  const line = def.lines?.get(key);
+  return { key, text, where: line === undefined ? undefined : `${def.file}:${line}` };
 }

@@ -20,6 +20,21 @@ export interface FilterCounters {
   badAddress: number;
   /** Lines over the length cap. */
   overlong: number;
+  /**
+   * Lines a rule matched that hold a NUL byte: binary data, dropped like the sources drop it (a NUL is no
+   * text any server writes to a log). Invalid UTF-8 is not dropped: see docs/filters.md.
+   */
+  binary: number;
+}
+
+/** Where a compiled rule comes from, for `dictdefence test` and `dictdefence why`. */
+export interface RuleInfo {
+  /** The key it is written under: `failregex[2]`, `modes.aggressive.failregex[0]`. */
+  readonly key: string;
+  /** The rule as written, macros unexpanded. */
+  readonly text: string;
+  /** `file:line` of the rule when the filter was loaded from a file. */
+  readonly where: string | undefined;
 }
 
 /**
@@ -28,8 +43,13 @@ export interface FilterCounters {
  */
 export interface Filter {
   readonly name: string;
-  /** The rules' source text after `<HOST>` expansion, for `test` and `why`. */
+  /** The rules' source text as they run (prefix added, macros expanded), indexed like `Match.rule`. */
   readonly rules: readonly string[];
+  /**
+   * The same rules as written, indexed like `Match.rule`. Set by `compileFilter`; optional only so that a
+   * wrapper written before it existed still type-checks — a wrapper should pass it on (`{ ...filter, match }`).
+   */
+  readonly ruleInfo?: readonly RuleInfo[];
   readonly counters: FilterCounters;
   match(line: string): Match | undefined;
 }

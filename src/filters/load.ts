@@ -31,6 +31,8 @@ export interface FilterDef {
   readonly ignoreregex: readonly string[];
   /** In file order, which is also the order their rules are tried in. */
   readonly modes: ReadonlyMap<string, FilterModeDef>;
+  /** The line of each rule by its key (`failregex[2]`, `modes.aggressive.failregex[0]`), for error messages and `why`. */
+  readonly lines?: ReadonlyMap<string, number>;
 }
 
 export type LoadResult =
@@ -111,6 +113,7 @@ export function parseFilterText(text: string, file: string): LoadResult {
   const prefilter = v.string(prefilterEntry, 'prefilter');
   if (prefilter === '') fail(prefilterEntry?.value, 'prefilter', 'Expected a non-empty string (or no "prefilter")');
 
+  const lines = new Map<string, number>();
   const rules = (entry: Entry | undefined, key: string, kind: 'failregex' | 'ignoreregex'): string[] => {
     const list = v.strings(entry, key);
     if (kind === 'failregex' && isSeq(entry?.value) && entry.value.items.length === 0) {
@@ -120,6 +123,7 @@ export function parseFilterText(text: string, file: string): LoadResult {
     for (const { text, node, index } of list ?? []) {
       const problem = checkRule(prefix, text, kind);
       if (problem) fail(node, `${key}[${index}]`, problem);
+      lines.set(`${key}[${index}]`, lineOf(node));
       out.push(text);
     }
     return out;
@@ -154,7 +158,7 @@ export function parseFilterText(text: string, file: string): LoadResult {
 
   if (errors.length > 0) return { ok: false, errors };
   const name = path.basename(file).replace(/\.ya?ml$/, '');
-  return { ok: true, value: { name, file, description, prefix, prefilter, failregex, ignoreregex, modes } };
+  return { ok: true, value: { name, file, description, prefix, prefilter, failregex, ignoreregex, modes, lines } };
 }
 
 interface Entry { readonly key: Node | null; readonly value: Node | null }

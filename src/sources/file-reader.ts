@@ -87,7 +87,7 @@ export async function openFollowed(
     const splitter = createLineSplitter(maxLineLength, counters);
     const file: FollowedFile = { handle, dev: st.dev, ino: st.ino, offset: 0, splitter };
     const size = Number(st.size);
-    if (atEnd) await seekToLastLine(file, size, atEnd);
+    if (atEnd) await seekToLastLine(file, size, atEnd, counters);
     return { file, size };
   } catch (e) {
     await handle.close().catch(() => undefined);
@@ -114,11 +114,12 @@ export async function openIfSame(
  * Moves `file` to the start of the line being written at its end, so that line is handed on whole once
  * finished. A last line longer than `buffer` is skipped up to its newline instead.
  */
-export async function seekToLastLine(file: FollowedFile, size: number, buffer: Buffer): Promise<void> {
+export async function seekToLastLine(file: FollowedFile, size: number, buffer: Buffer, counters?: SourceCounters): Promise<void> {
   const length = Math.min(size, buffer.length);
   file.offset = size;
   if (length === 0) return;
   const { bytesRead } = await file.handle.read(buffer, 0, length, size - length);
+  if (counters) counters.bytes += bytesRead;
   const nl = buffer.subarray(0, bytesRead).lastIndexOf(0x0a);
   if (nl !== -1) file.offset = size - length + nl + 1;
   else file.splitter.skipToNextLine();
@@ -126,13 +127,17 @@ export async function seekToLastLine(file: FollowedFile, size: number, buffer: B
 
 /**
  * Reads from `file.offset` to the end of the file, one buffer at a time, handing on each chunk's lines
- * before reading the next so memory stays bounded. Returns the number of bytes read.
+ * before reading the next so memory stays bounded however far behind the reader is. Each read is an
+ * asynchronous trip through libuv's thread pool, so timers, sockets and other sources run between two
+ * chunks: a burst of a million lines does not starve the unban timer or the control socket. Returns the
+ * number of bytes read.
  */
 export async function readToEnd(
   file: FollowedFile,
   buffer: Buffer,
   deliver: (file: FollowedFile, texts: string[]) => void,
   stopping: () => boolean,
+  counters?: SourceCounters,
 ): Promise<number> {
   let total = 0;
   while (!stopping()) {
@@ -140,7 +145,25 @@ export async function readToEnd(
     if (bytesRead === 0) break;
     file.offset += bytesRead;
     total += bytesRead;
+    if (counters) counters.bytes += bytesRead;
     deliver(file, file.splitter.push(buffer.subarray(0, bytesRead)));
   }
   return total;
+}
+
+/** Read buffers shared by the files of one source, so a glob over many files does not hold 64 KiB each. */
+export interface BufferPool {
+  take(): Buffer;
+  /** Returns a buffer taken from this pool; it may be handed out again at once. */
+  give(buffer: Buffer): void;
+}
+
+export function createBufferPool(size: number, keep = 4): BufferPool {
+  const free: Buffer[] = [];
+  return {
+    take: () => free.pop() ?? Buffer.allocUnsafe(size),
+    give(buffer) {
+      if (free.length < keep) free.push(buffer);
+    },
+  };
 }

@@ -1,61 +1,67 @@
-import { isAbsolute, resolve, dirname } from 'node:path';
 import { formatConfigError, type SourceConfig } from '../config/types.js';
-import { parseDuration } from '../core/duration.js';
 import { err, ok, type Result } from '../core/types.js';
-import { createFileSource, type FileSourceOptions } from './file.js';
+import { createFifoSource } from './fifo.js';
+import { createFileSource } from './file.js';
+import { createJournalSource } from './journal.js';
 import type { SourceType } from './options.js';
 import type { Source, SourceDeps } from './source.js';
+import { fifoOptions, fileOptions, journalOptions, syslogOptions, type OptionError, type Read } from './source-config.js';
+import { createStdinSource } from './stdin.js';
+import { createSyslogSource } from './syslog.js';
 
 /** Every source type the config accepts (`options.ts` holds their option specs), by its `type`. */
 export const sources = {
   file: createFileSource,
+  fifo: createFifoSource,
+  syslog: createSyslogSource,
+  journal: createJournalSource,
+  stdin: createStdinSource,
 } as const satisfies Record<SourceType, (options: never, deps: SourceDeps) => Source>;
 
-/** Shortest poll: below this the fallback costs more than it could gain over inotify. */
-const MIN_POLL_MS = 10;
+/** Reads and checks a config entry's options, then builds the source from them. */
+const builders: Record<SourceType, (config: SourceConfig, deps: SourceDeps) => Read<Source>> = {
+  file: (c, deps) => map(fileOptions(c), (o) => sources.file(o, deps)),
+  fifo: (c, deps) => map(fifoOptions(c), (o) => sources.fifo(o, deps)),
+  syslog: (c, deps) => map(syslogOptions(c), (o) => sources.syslog(o, deps)),
+  journal: (c, deps) => map(journalOptions(c), (o) => sources.journal(o, deps)),
+  stdin: (_c, deps) => ({ ok: true, value: sources.stdin({ stream: process.stdin }, deps) }),
+};
 
-const fail = (config: SourceConfig, key: string, message: string): Result<never> =>
-  err(formatConfigError({ file: config.loc.file, line: config.loc.line, key, message }));
+const checkers: Record<SourceType, (config: SourceConfig) => Read<unknown>> = {
+  file: fileOptions,
+  fifo: fifoOptions,
+  syslog: syslogOptions,
+  journal: journalOptions,
+  stdin: () => ({ ok: true, value: undefined }),
+};
+
+function map<T, U>(r: Read<T>, fn: (value: T) => U): Read<U> {
+  return r.ok ? { ok: true, value: fn(r.value) } : r;
+}
+
+const isKnown = (type: string): type is SourceType => Object.hasOwn(builders, type);
 
 /**
- * The loader has checked these options against `options.ts` already; this boundary checks again because a
- * source may also be built from code (tests, `dictdefence test`), and a wrong type here would surface later
- * as a silent misbehaviour rather than an error.
+ * What is wrong with a source entry's options beyond what the option spec checks (a glob in a directory
+ * name, a journal field name), for the config loader; `undefined` when nothing is.
  */
-function fileOptions(config: SourceConfig): Result<FileSourceOptions> {
-  const { options } = config;
-  const raw = config.path ?? options.path;
-  if (typeof raw !== 'string' || raw === '') return fail(config, 'path', 'missing required key "path"');
-  const path = isAbsolute(raw) ? raw : resolve(dirname(config.loc.file), raw);
-
-  const poll = options.poll_interval;
-  let pollIntervalMs: number | undefined;
-  if (poll !== undefined) {
-    const ms = typeof poll === 'string' ? parseDuration(poll) : poll;
-    if (typeof ms !== 'number' || !(ms >= MIN_POLL_MS)) {
-      return fail(config, 'poll_interval', `expected a duration of at least ${MIN_POLL_MS}ms, got ${JSON.stringify(poll)}`);
-    }
-    pollIntervalMs = ms;
-  }
-  const readFromStart = options.read_from_start;
-  if (readFromStart !== undefined && typeof readFromStart !== 'boolean') {
-    return fail(config, 'read_from_start', `expected true or false, got ${JSON.stringify(readFromStart)}`);
-  }
-  return ok({
-    path,
-    ...(pollIntervalMs !== undefined ? { pollIntervalMs } : {}),
-    ...(readFromStart !== undefined ? { readFromStart } : {}),
-  });
+export function checkSourceOptions(config: SourceConfig): OptionError | undefined {
+  if (!isKnown(config.type)) return { key: 'type', message: `unknown source type "${config.type}"` };
+  const r = checkers[config.type](config);
+  return r.ok ? undefined : r.error;
 }
 
 /** Builds the source a config entry names; an unknown type or bad option is an error value, never a throw. */
 export function createSource(config: SourceConfig, deps: SourceDeps): Result<Source> {
-  switch (config.type) {
-    case 'file': {
-      const options = fileOptions(config);
-      return options.ok ? ok(sources.file(options.value, deps)) : options;
-    }
-    default:
-      return fail(config, 'type', `unknown source type "${config.type}" (known: ${Object.keys(sources).join(', ')})`);
+  const fail = (key: string, message: string): Result<never> =>
+    err(formatConfigError({ file: config.loc.file, line: config.loc.line, key, message }));
+  if (!isKnown(config.type)) {
+    return fail('type', `unknown source type "${config.type}" (known: ${Object.keys(sources).join(', ')})`);
+  }
+  try {
+    const r = builders[config.type](config, deps);
+    return r.ok ? ok(r.value) : fail(r.error.key, r.error.message);
+  } catch (e) {
+    return fail('type', e instanceof Error ? e.message : String(e));
   }
 }

@@ -59,10 +59,19 @@ describe('line splitter', () => {
     expect(counters.invalid).toBe(1);
   });
 
-  it('counts a line containing NUL as invalid and still hands it on', () => {
+  it('drops and counts a line containing NUL as binary', () => {
     const { push, counters } = setup();
-    expect(push('bin\u0000ary\n')).toEqual(['bin\u0000ary']);
-    expect(counters.invalid).toBe(1);
+    expect(push('bin\u0000ary\nnext\n')).toEqual(['next']);
+    expect(counters.binary).toBe(1);
+    expect(counters.invalid).toBe(0);
+  });
+
+  it('skips a hole of NULs before a line, as a writer without O_APPEND leaves after copytruncate', () => {
+    const { push, counters, splitter } = setup(10);
+    expect(push(Buffer.alloc(50))).toEqual([]);
+    expect(splitter.pending).toBe(0);
+    expect(push(Buffer.concat([Buffer.alloc(30), Buffer.from('after\n\u0000\u0000x\n')]))).toEqual(['after', 'x']);
+    expect(counters).toMatchObject({ binary: 2, overlong: 0 });
   });
 
   it('accepts a line of exactly the cap, with or without CR', () => {

@@ -30,7 +30,7 @@ export interface LineSplitter {
   readonly pending: number;
 }
 
-type LineCounters = Pick<SourceCounters, 'overlong' | 'invalid'>;
+type LineCounters = Pick<SourceCounters, 'overlong' | 'invalid' | 'binary'>;
 
 /** `maxLineLength` is in bytes, excluding the newline and a CR before it. */
 export function createLineSplitter(maxLineLength: number, counters: LineCounters): LineSplitter {
@@ -39,11 +39,14 @@ export function createLineSplitter(maxLineLength: number, counters: LineCounters
   let carry: Buffer | undefined;
   let discarding = false;
   let discarded = 0;
+  /** The previous chunk ended inside a run of NULs at a line start (see skipHole). */
+  let inHole = false;
 
   const reset = (): void => {
     carry = undefined;
     discarding = false;
     discarded = 0;
+    inHole = false;
   };
 
   const take = (bytes: Buffer, out: string[]): void => {
@@ -53,16 +56,38 @@ export function createLineSplitter(maxLineLength: number, counters: LineCounters
       counters.overlong++;
       return;
     }
+    // No text log line holds a NUL: it is binary data (a core dump, a disk image, a corrupt block), dropped
+    // whole so that a regex never sees half of it.
+    if (bytes.indexOf(0) !== -1) {
+      counters.binary++;
+      return;
+    }
     const text = bytes.toString('utf8', 0, end);
-    // Invalid sequences decode to U+FFFD; NUL means binary. Both still pass: filters simply will not match.
-    if (text.includes('\uFFFD') || text.includes('\u0000')) counters.invalid++;
+    // Invalid UTF-8 (a Latin-1 user name) decodes to U+FFFD and still passes: the address in it is ASCII.
+    if (text.includes('\uFFFD')) counters.invalid++;
     out.push(text);
+  };
+
+  /**
+   * Skips NULs where a line begins. A writer without O_APPEND keeps writing at its old offset after a
+   * copytruncate, so the file starts with a hole of NULs followed by real lines: the hole is skipped (and
+   * counted once), the line after it is kept.
+   */
+  const skipHole = (chunk: Buffer, start: number): number => {
+    if (chunk[start] !== 0) return start;
+    let i = start;
+    while (i < chunk.length && chunk[i] === 0) i++;
+    if (!inHole) counters.binary++;
+    inHole = i === chunk.length;
+    return i;
   };
 
   return {
     push(chunk) {
       const out: string[] = [];
-      let start = 0;
+      let start = carry === undefined && !discarding ? skipHole(chunk, 0) : 0;
+      if (start > 0 && start === chunk.length) return out;
+      inHole = false;
       for (let nl = chunk.indexOf(LF, start); nl !== -1; nl = chunk.indexOf(LF, start)) {
         if (discarding) {
           discarding = false;
@@ -78,6 +103,7 @@ export function createLineSplitter(maxLineLength: number, counters: LineCounters
           take(whole, out);
         }
         start = nl + 1;
+        if (chunk[start] === 0) start = skipHole(chunk, start);
       }
       const tail = chunk.length - start;
       if (tail === 0) return out;

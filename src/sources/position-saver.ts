@@ -9,6 +9,8 @@ import type { Position, PositionStore } from './source.js';
 export interface PositionSaver {
   /** Records `position` as the newest; it is saved within `everyMs` unless the saver is closed. */
   note(position: Position): void;
+  /** Saves the newest position now (after a save in flight), without waiting for the coalescing timer. */
+  flush(): Promise<void>;
   /** Cancels the pending timer, waits for a save in flight, then saves the newest position once more. */
   close(): Promise<void>;
 }
@@ -68,6 +70,12 @@ export function createPositionSaver(key: string, deps: PositionSaverDeps): Posit
       latest = position;
       dirty = true;
       schedule();
+    },
+    async flush() {
+      cancel?.();
+      cancel = undefined;
+      await saving;
+      await save();
     },
     async close() {
       closed = true;

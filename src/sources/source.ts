@@ -13,11 +13,20 @@ export interface PositionStore {
 }
 
 export interface SourceCounters {
+  /** Lines delivered. */
   lines: number;
+  /** Bytes read (files, FIFO, stdin, journalctl's output) or received (syslog messages). */
+  bytes: number;
   /** Lines over the length cap, dropped before any regex sees them. */
   overlong: number;
-  /** Bytes that did not decode (binary, invalid UTF-8 replaced) — counted, the line still passes. */
+  /** Lines with invalid UTF-8 (replaced by U+FFFD) — counted, the line still passes: the address is ASCII. */
   invalid: number;
+  /** Lines or messages of binary data (NUL bytes), dropped. */
+  binary: number;
+  /** Syslog messages and connections refused: sender not in `allow`, or over the connection limit. */
+  denied: number;
+  /** Syslog messages cut to the message size limit. */
+  truncated: number;
   errors: number;
 }
 
@@ -41,6 +50,14 @@ export interface Source {
   start(onLines: (lines: LogLine[]) => void, signal: AbortSignal): Promise<void>;
   /** Resolves when the source has stopped and saved its position. */
   stopped(): Promise<void>;
+  /**
+   * Saves the position of what was delivered so far now, rather than at the next coalesced save. The daemon
+   * calls it right after it records a ban, so that a `kill -9` then does not make a restart read the lines
+   * that led to the ban again (and ban again once that ban has expired).
+   */
+  flushPosition?(): Promise<void>;
 }
 
-export const newSourceCounters = (): SourceCounters => ({ lines: 0, overlong: 0, invalid: 0, errors: 0 });
+export const newSourceCounters = (): SourceCounters => ({
+  lines: 0, bytes: 0, overlong: 0, invalid: 0, binary: 0, denied: 0, truncated: 0, errors: 0,
+});

@@ -1,6 +1,6 @@
 /**
- * The SQL of the SQLite store as plain strings, kept apart from the code that runs it so that a test can hand
- * the very same statements to a child process that has no TypeScript loader (see `sqlite.test.ts`).
+ * The SQL of the SQLite store as plain strings, kept apart from the code that runs it so that a test can
+ * write behind the store's back with the very same statements (see `sqlite.test.ts`).
  */
 
 /**
@@ -80,6 +80,12 @@ export const INSERT_BAN = `INSERT INTO bans (address, jail, banned_at, until, co
   VALUES (@address, @jail, @bannedAt, @until, @count, @reason, @origin)`;
 
 export const SELECT_BAN_BY_ID = 'SELECT * FROM bans WHERE id = ?';
+/** The identity of a ban across stores (ids are store-local): what `store import` matches on. */
+export const SELECT_BAN_BY_TIME =
+  'SELECT * FROM bans WHERE jail = ? AND address = ? AND banned_at = ? ORDER BY id LIMIT 1';
+export const SELECT_BANS_AFTER = 'SELECT * FROM bans WHERE id > ? ORDER BY id LIMIT ?';
+export const INSERT_BAN_ROW = `INSERT INTO bans (address, jail, banned_at, until, count, reason, origin, lifted_at, lift_reason)
+  VALUES (@address, @jail, @bannedAt, @until, @count, @reason, @origin, @liftedAt, @liftReason)`;
 export const SELECT_ACTIVE_BAN = 'SELECT * FROM bans WHERE jail = ? AND address = ? AND lifted_at IS NULL';
 export const LIFT_BAN = 'UPDATE bans SET lifted_at = ?, lift_reason = ? WHERE id = ?';
 export const SELECT_ACTIVE_BANS = 'SELECT * FROM bans WHERE lifted_at IS NULL ORDER BY id';

@@ -1,10 +1,6 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseAddress, type Address } from '../core/address.js';
@@ -13,7 +9,8 @@ import type { Logger } from '../core/log.js';
 import { openStore } from './index.js';
 import * as sql from './schema-sqlite.js';
 import { createSqliteStore, openSqliteStore, type SqliteStore } from './sqlite.js';
-import { describeStoreContract } from './store.contract.js';
+import { describeStoreProcesses } from './store-processes.contract.js';
+import { describeStoreContract, type StoreHarness } from './store.contract.js';
 
 const HOUR = 3_600_000;
 const T0 = 1_700_000_000_000;
@@ -45,12 +42,13 @@ const nthAddress = (n: number): Address => {
   return parsed;
 };
 
-describeStoreContract('sqlite', async () => {
+async function sqliteHarness(): Promise<StoreHarness> {
   const dir = makeTempDir();
   const file = path.join(dir, 'state.db');
   let current: SqliteStore = createSqliteStore({ path: file }, { hostname: 'test-host' });
   return {
     store: current,
+    config: { type: 'sqlite', path: file, retentionMs: 30 * 24 * HOUR },
     async reopen() {
       await current.close();
       current = createSqliteStore({ path: file }, { hostname: 'test-host' });
@@ -62,7 +60,10 @@ describeStoreContract('sqlite', async () => {
     },
     async injectInvalid(raw) { withRawDb(file, (db) => insertRawBan(db, raw)); },
   };
-});
+}
+
+describeStoreContract('sqlite', sqliteHarness);
+describeStoreProcesses('sqlite', sqliteHarness, { sharedWriters: true });
 
 describe('sqlite store', () => {
   const dirs: string[] = [];
@@ -79,7 +80,8 @@ describe('sqlite store', () => {
     const expected = `Cannot open SQLite store "${file}": file is not a database`;
     expect(() => createSqliteStore({ path: file })).toThrow(expected);
     await expect(openSqliteStore({ path: file })).rejects.toThrow(expected);
-    expect(await openStore({ type: 'sqlite', path: file, retentionMs: HOUR })).toEqual({ ok: false, error: expected });
+    expect(await openStore({ type: 'sqlite', path: file, retentionMs: HOUR }))
+      .toEqual({ ok: false, error: `${expected} (start with "dictdefence run --recover" to move it aside and begin with an empty store)` });
   });
 
   it('creates a missing folder with mode 0700 and the database and its WAL with mode 0600', async () => {
@@ -144,54 +146,8 @@ describe('sqlite store', () => {
     if (!opened.ok) throw new Error(opened.error);
     expect(opened.value.type).toBe('sqlite');
     await opened.value.close();
-    expect(await openStore({ type: 'file', path: file, retentionMs: HOUR }))
-      .toEqual({ ok: false, error: 'Store type "file" is not available yet' });
-  });
-
-  it('keeps every acknowledged ban when the writing process is killed with SIGKILL', async () => {
-    const file = tempFile('state.db');
-    // The store makes the schema; the child writes with the store's own pragmas and INSERT, one ban per
-    // transaction, and prints each id only after its commit returned.
-    await createSqliteStore({ path: file }).close();
-    const script = path.join(path.dirname(file), 'writer.mjs');
-    fs.writeFileSync(script, `
-      import { pathToFileURL } from 'node:url';
-      const { driver, file, pragmas, syncFull, insertBan } = JSON.parse(process.env.DD_WRITER);
-      const { default: Database } = await import(pathToFileURL(driver).href);
-      const db = new Database(file);
-      for (const pragma of pragmas) db.pragma(pragma);
-      db.pragma(syncFull);
-      const insert = db.prepare(insertBan);
-      const add = db.transaction((i) => insert.run({
-        address: '10.' + ((i >> 16) & 255) + '.' + ((i >> 8) & 255) + '.' + (i & 255),
-        jail: 'sshd', bannedAt: i, until: null, count: 1, reason: 'child', origin: 'child',
-      }).lastInsertRowid);
-      for (let i = 0; i < 10000; i++) process.stdout.write(add.immediate(i) + '\\n');
-    `);
-    const writer = {
-      driver: createRequire(import.meta.url).resolve('better-sqlite3'), file,
-      pragmas: sql.CONNECTION_PRAGMAS, syncFull: sql.SYNC_FULL, insertBan: sql.INSERT_BAN,
-    };
-    const child = spawn(process.execPath, [script], {
-      env: { ...process.env, DD_WRITER: JSON.stringify(writer) }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-    const acknowledged: number[] = [];
-    const lines = readline.createInterface({ input: child.stdout });
-    lines.on('line', (line) => {
-      acknowledged.push(Number(line));
-      if (acknowledged.length === 2000) child.kill('SIGKILL');
-    });
-    const [, [, signal]] = await Promise.all([once(lines, 'close'), once(child, 'close')]);
-    expect(signal, stderr).toBe('SIGKILL');
-    expect(acknowledged.length).toBeGreaterThanOrEqual(2000);
-    expect(acknowledged.length).toBeLessThan(10_000);
-
-    const store = await openSqliteStore({ path: file });
-    const stored = new Set((await store.activeBans()).map((b) => b.id));
-    expect(acknowledged.filter((id) => !stored.has(id))).toEqual([]);
-    await store.close();
+    const postgres = { type: 'postgres', host: '127.0.0.1', port: 5432, user: 'dd', password: '', database: 'dd', tablePrefix: 'dd_', retentionMs: HOUR } as const;
+    expect(await openStore(postgres)).toEqual({ ok: false, error: 'Store type "postgres" is not available yet' });
   });
 
   it('drops every row of 20,000 distinct addresses once their bans are lifted and pruned', async () => {

@@ -1,13 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseAddress, type Address } from '../core/address.js';
+import type { StoreConfig } from '../config/types.js';
 import type { Ban, Hit } from '../core/types.js';
-import type { Store } from './store.js';
+import type { PortableBan, PortableStore } from './store.js';
 
 /** What a store's test file hands the contract: a fresh, empty store and ways to reach behind it. */
 export interface StoreHarness {
-  readonly store: Store;
+  readonly store: PortableStore;
+  /** The config that opens the same data through `openStore`, as a child process does (`store-processes.contract.ts`). */
+  readonly config: StoreConfig;
   /** Closes the store last returned (by `open` or `reopen`) and opens the same data again. */
-  reopen(): Promise<Store>;
+  reopen(): Promise<PortableStore>;
   /** Closes whatever is still open and deletes the data. Called once per test. */
   cleanup(): Promise<void>;
   /**
@@ -45,14 +48,29 @@ const hit = (addr: Address, jail: string, at: number, rule?: number): Hit => {
 export function describeStoreContract(name: string, open: () => Promise<StoreHarness>): void {
   describe(`${name} store contract`, () => {
     let harness: StoreHarness;
-    let store: Store;
-    const reopen = async (): Promise<Store> => (store = await harness.reopen());
+    let store: PortableStore;
+    const others: StoreHarness[] = [];
+    const reopen = async (): Promise<PortableStore> => (store = await harness.reopen());
+    /** A second fresh, empty store of the same backend, cleaned up with the first. */
+    const another = async (): Promise<PortableStore> => {
+      const other = await open();
+      others.push(other);
+      return other.store;
+    };
+    const exported = async (from: PortableStore): Promise<PortableBan[]> => {
+      const rows: PortableBan[] = [];
+      for await (const { id: _id, ...row } of from.exportBans()) rows.push(row);
+      return rows;
+    };
 
     beforeEach(async () => {
       harness = await open();
       store = harness.store;
     });
-    afterEach(async () => { await harness.cleanup(); });
+    afterEach(async () => {
+      for (const other of others.splice(0)) await other.cleanup();
+      await harness.cleanup();
+    });
 
     it('adds a ban, lists it as active and lifts it', async () => {
       const added = await store.addBan(ban(A, 'sshd', T0, T0 + HOUR), 'host-a');
@@ -204,6 +222,43 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
       await store.addBan(ban(B, 'sshd', T0, null));
       await store.addHits([hit(A, 'sshd', T0), hit(B, 'sshd', T0)], 10);
       expect(await store.stats()).toMatchObject({ activeBans: 1, historyRows: 2, hitRows: 2 });
+    });
+
+    it('exports every ban row, active, lifted and permanent, in the order they were stored', async () => {
+      await store.addBan(ban(A, 'sshd', T0, T0 + HOUR), 'host-a');
+      await store.liftBan('sshd', A, T0 + HOUR, 'expired');
+      await store.addBan(ban(B, 'sshd', T0 + 1, null, 5));
+      await store.addBan(ban(A, 'postfix', T0 + 2, T0 + HOUR));
+      const rows = await exported(store);
+      expect(rows.map((r) => [r.address, r.jail, r.liftedAt, r.until])).toEqual([
+        [A, 'sshd', T0 + HOUR, T0 + HOUR], [B, 'sshd', null, null], [A, 'postfix', null, T0 + HOUR],
+      ]);
+      expect(rows[0]).toMatchObject({ origin: 'host-a', liftReason: 'expired', count: 1 });
+    });
+
+    it('imports an export into an empty store and adds nothing when the same rows are imported again', async () => {
+      await store.addBan(ban(A, 'sshd', T0, T0 + HOUR));
+      await store.liftBan('sshd', A, T0 + HOUR, 'expired');
+      await store.addBan(ban(A, 'sshd', T0 + 2 * HOUR, null, 2));
+      await store.addBan(ban(C, 'postfix', T0, T0 + HOUR));
+      const rows = await exported(store);
+      const target = await another();
+      expect(await target.importBans(rows)).toEqual({ added: 3, lifted: 0, skipped: 0 });
+      expect(await target.importBans(rows)).toEqual({ added: 0, lifted: 0, skipped: 3 });
+      expect(await exported(target)).toEqual(rows);
+      expect(await target.banCount(A, 'sshd', 0)).toBe(2);
+      expect((await target.activeBans()).map((b) => [b.address, b.until])).toEqual([[A, null], [C, T0 + HOUR]]);
+    });
+
+    it('lifts on import a ban that the imported rows show lifted, and never displaces an active ban', async () => {
+      const row = (b: Ban): PortableBan => ({ ...b, origin: 'elsewhere', liftedAt: null, liftReason: null });
+      const first = row(ban(A, 'sshd', T0, T0 + HOUR));
+      await store.importBans([first, row(ban(B, 'sshd', T0, T0 + HOUR))]);
+      await store.addBan(ban(C, 'sshd', T0 + 5, null));
+      const later = [{ ...first, liftedAt: T0 + 10, liftReason: 'manual unban' }, row(ban(C, 'sshd', T0 + 7, T0 + HOUR))];
+      expect(await store.importBans(later)).toEqual({ added: 0, lifted: 1, skipped: 1 });
+      expect((await store.activeBans()).map((b) => [b.address, b.bannedAt])).toEqual([[B, T0], [C, T0 + 5]]);
+      expect((await store.banHistory(A, 1))[0]).toMatchObject({ liftedAt: T0 + 10, liftReason: 'manual unban' });
     });
 
     it('can be closed twice', async () => {

@@ -17,17 +17,53 @@ export interface StoreStats {
   readonly historyRows: number;
   readonly hitRows: number;
   readonly bytes?: number;
+  /** Writes waiting for an unreachable store (network stores only, see `queueing.ts`). */
+  readonly queuedWrites?: number;
+  /** Writes refused because that queue was full, since start. */
+  readonly droppedWrites?: number;
+}
+
+/** A ban row as `store export` writes it and `store import` reads it: a stored ban without its store-local id. */
+export type PortableBan = Omit<StoredBan, 'id'>;
+
+/** What an import did with each row; the sum is the number of rows given. */
+export interface ImportResult {
+  /** Rows new to this store. */
+  readonly added: number;
+  /** Rows this store held as active and the import says were lifted since: now lifted here too. */
+  readonly lifted: number;
+  /**
+   * Rows already present (same jail, address and `bannedAt`), or active rows for a jail and address that
+   * already has another active ban here (the store keeps one active ban per jail and address).
+   */
+  readonly skipped: number;
+}
+
+/**
+ * The store was unreachable (a network store whose server is down, restarting or cut off). The write may or
+ * may not have happened; repeating it is safe: `addBan` and `liftBan` are idempotent per active jail and
+ * address, `setPosition` overwrites, and a store that rejects with this error also ignores a repeated hit.
+ * The queueing decorator catches exactly this class; every other rejection is a real failure.
+ */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
 }
 
 /**
  * Durable state. Bans (active, history for escalation, permanent), recent hits per address (bounded),
  * source positions, and a schema version with migrations. The daemon persists a ban here *before* any action
  * runs. Methods resolve once the write is durable; they reject only on store failure (the daemon's one catch
- * site handles that). One contract suite (`store.contract.ts`) runs against every implementation.
+ * site handles that), never throw synchronously, and never crash the process (a full disk is a rejection).
+ * Exception: a network store is wrapped in the queueing decorator (`queueing.ts`), whose writes resolve once
+ * they are queued in memory while the server is unreachable. One contract suite (`store.contract.ts`) runs
+ * against every implementation.
  */
 export interface Store extends PositionStore {
   readonly type: string;
-  /** Records a new active ban (and its history row). Returns the stored row. */
+  /**
+   * Records a new active ban (and its history row). Returns the stored row. Idempotent: when `jail` and
+   * `address` already have an active ban, returns that one unchanged and writes nothing.
+   */
   addBan(ban: Ban, origin?: string): Promise<StoredBan>;
   /** Marks the active ban of `address` in `jail` lifted; a no-op when there is none. Returns it if any. */
   liftBan(jail: string, address: Address, at: number, reason: string): Promise<StoredBan | undefined>;
@@ -43,5 +79,20 @@ export interface Store extends PositionStore {
   /** Deletes lifted bans and hits older than `before` (ms). Active and permanent bans are kept. */
   prune(before: number): Promise<number>;
   stats(): Promise<StoreStats>;
+  /** Idempotent. Pending writes are finished or reported first; later calls reject. */
   close(): Promise<void>;
+}
+
+/**
+ * A store whose whole ban history can be moved to another store (`dictdefence store export | import`). Every
+ * store in this folder is one; the daemon needs only {@link Store}.
+ */
+export interface PortableStore extends Store {
+  /** Every ban row, active and lifted, in the order they were stored, read in pages (memory stays flat). */
+  exportBans(): AsyncIterable<StoredBan>;
+  /**
+   * Adds exported rows as they are (lifted or active, their own origin). Idempotent: importing the same file
+   * twice adds nothing the second time. Durable when it resolves.
+   */
+  importBans(rows: readonly PortableBan[]): Promise<ImportResult>;
 }
