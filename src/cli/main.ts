@@ -4,6 +4,7 @@ import { banCommand, banHelp, reloadCommand, reloadHelp, stopCommand, stopHelp, 
 import { initCommand, initHelp } from './init.js';
 import { bansCommand, bansHelp, statusCommand, statusHelp, whyCommand, whyHelp } from './query-commands.js';
 import { run, runHelp } from './run.js';
+import { storeCommand, storeHelp } from './store-command.js';
 import { testCommand, testHelp } from './test-command.js';
 import { version } from './version.js';
 
@@ -23,6 +24,7 @@ const commands: Record<string, { run: Command; help: string; summary: string }> 
   reload: { run: reloadCommand, help: reloadHelp, summary: 'make the daemon read its config again' },
   stop: { run: stopCommand, help: stopHelp, summary: 'stop the daemon and wait until it has exited' },
   init: { run: initCommand, help: initHelp, summary: 'write a first configuration under /etc/dictdefence' },
+  store: { run: storeCommand, help: storeHelp, summary: 'export the bans of the store, or import them (move between stores)' },
 };
 
 const mainHelp = (): string => `Usage: dictdefence COMMAND [OPTIONS]

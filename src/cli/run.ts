@@ -3,11 +3,12 @@ import { loadConfig } from '../config/load.js';
 import { formatConfigError } from '../config/types.js';
 import { createLogOutput, type LogOutput } from '../daemon/logging.js';
 import { logSettings, runService } from '../daemon/service.js';
+import { recoverStore } from '../stores/index.js';
 import { configOption, DEFAULT_CONFIG, EXIT, parse, type Io } from './args.js';
 import { detach, reportToParent, takeDetachedMarker } from './detach.js';
 import { version } from './version.js';
 
-export const runHelp = `Usage: dictdefence run [-c FILE] [-d] [--pidfile FILE] [--debug] [--dry-run]
+export const runHelp = `Usage: dictdefence run [-c FILE] [-d] [--pidfile FILE] [--debug] [--dry-run] [--recover]
 
 Runs the daemon: follows the jails' sources, bans offenders through their actions, lifts bans when they end,
 and answers the control commands (status, bans, ban, unban, why, reload, stop) on its control socket. Bans
@@ -24,6 +25,8 @@ Options:
                       naming a live DictDefence makes the start fail, a stale one is replaced
       --debug         log at debug level
       --dry-run       log and record what would be banned; call no action
+      --recover       if the store file is damaged, move it aside (FILE.corrupt-TIME) and start with an
+                      empty store; bans already in the firewall stay there (see docs/stores.md)
   -h, --help          show this help
 
 Signals: SIGTERM or SIGINT stop cleanly (bans stay in the store and, unless an action removes them at stop,
@@ -33,7 +36,7 @@ jails keep their state. SIGUSR1 reopens the log file (after logrotate).
 
 export async function run(argv: readonly string[], io: Io): Promise<number> {
   const detached = takeDetachedMarker();
-  const a = parse(argv, { ...configOption, detach: { type: 'boolean', short: 'd' }, pidfile: { type: 'string' }, debug: { type: 'boolean' }, 'dry-run': { type: 'boolean' } });
+  const a = parse(argv, { ...configOption, detach: { type: 'boolean', short: 'd' }, pidfile: { type: 'string' }, debug: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, recover: { type: 'boolean' } });
   if (!a.ok) { io.err(`${a.error}\n${runHelp}`); return EXIT.usage; }
   if (a.values.help) { io.out(runHelp); return EXIT.ok; }
   if (a.positionals.length > 0) { io.err(`Unexpected argument "${a.positionals[0]}"\n${runHelp}`); return EXIT.usage; }
@@ -75,6 +78,11 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     output.logger.error(`Crashed: ${e.stack ?? e.message}`);
     process.exit(70);
   });
+  if (a.values.recover === true) {
+    // Before the service opens the store: a damaged SQLite or file store is moved aside (stores/index.ts).
+    const recovered = await recoverStore(config.store, { log: output.logger });
+    if (!recovered.ok) { output.logger.error(recovered.error); output.close(); return fail(recovered.error); }
+  }
   const code = await runService({
     configFile: file, config, pidfile, debug, dryRun: a.values['dry-run'] === true, detached, log: output, version: version(),
     onStarted: detached ? reportToParent : undefined,

@@ -21,11 +21,11 @@ export const realClock: Clock = {
     let cancelled = false;
     const arm = (): void => {
       const delay = at - Date.now();
-      if (delay <= 0) {
-        handle = setTimeout(() => { if (!cancelled) fn(); }, 0);
-        return;
-      }
-      handle = setTimeout(() => { if (!cancelled) arm(); }, Math.min(delay, MAX_DELAY));
+      handle = setTimeout(() => {
+        if (cancelled) return;
+        if (Date.now() >= at) fn();
+        else arm();
+      }, Math.max(0, Math.min(delay, MAX_DELAY)));
     };
     arm();
     return () => { cancelled = true; if (handle) clearTimeout(handle); };

@@ -1,8 +1,8 @@
 import {
-  appendFileSync, closeSync, copyFileSync, ftruncateSync, openSync, renameSync, unlinkSync, writeFileSync, writeSync,
+  appendFileSync, closeSync, copyFileSync, ftruncateSync, openSync, renameSync, symlinkSync, unlinkSync, writeFileSync, writeSync,
 } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { fileHarness, lines, settle, until } from '../../test/sources.js';
+import { fileHarness, lines, recordingLogger, settle, sourceDeps, until, type MemoryPositions } from '../../test/sources.js';
 
 const h = fileHarness();
 const { follow, stop } = h;
@@ -147,5 +147,83 @@ describe('file source across rotation', () => {
     await until(() => r.texts.length >= 2);
     await settle(300);
     expect(r.texts).toEqual(['one', 'two']);
+  });
+
+  it('treats a file replaced by a symlink like a rotation, and follows the file the link points to', async () => {
+    writeFileSync(h.file, '');
+    const r = await follow();
+    appendFileSync(h.file, lines('in the file'));
+    await until(() => r.texts.length >= 1);
+    writeFileSync(`${h.file}.real`, lines('in the target'));
+    symlinkSync(`${h.file}.real`, `${h.file}.link`);
+    renameSync(`${h.file}.link`, h.file);
+    await until(() => r.texts.length >= 2);
+    appendFileSync(`${h.file}.real`, lines('appended to the target'));
+    await until(() => r.texts.length >= 3);
+    await settle();
+    expect(r.texts).toEqual(['in the file', 'in the target', 'appended to the target']);
+  });
+
+  it('opens a 2 GB file at its end quickly, without reading it', async () => {
+    // Sparse: 2 GB of size, no blocks on disk, no time spent writing it.
+    const fd = openSync(h.file, 'w');
+    ftruncateSync(fd, 2 * 1024 ** 3);
+    closeSync(fd);
+    appendFileSync(h.file, lines('last line before start'));
+    const started = Date.now();
+    const r = await follow();
+    expect(Date.now() - started).toBeLessThan(1000);
+    appendFileSync(h.file, lines('after start'));
+    await until(() => r.texts.length >= 1);
+    await settle();
+    expect(r.texts).toEqual(['after start']);
+    // Only the probe for the last line's start (at most 64 KiB) and the new line were read.
+    expect(r.source.counters.bytes).toBeLessThan(65 * 1024);
+  });
+
+  it('survives its file being deleted for good while open, warning once, and reads a new one', async () => {
+    const log = recordingLogger();
+    writeFileSync(h.file, '');
+    const r = await follow({ rotateGraceMs: 100 }, sourceDeps(h.positions, log));
+    appendFileSync(h.file, lines('last words'));
+    await until(() => r.texts.length >= 1);
+    unlinkSync(h.file);
+    await settle(400);
+    expect(log.warnings).toEqual([`File "${h.file}" not found; waiting for it to appear`]);
+    writeFileSync(h.file, lines('reborn'));
+    await until(() => r.texts.length >= 2);
+    expect(r.texts).toEqual(['last words', 'reborn']);
+  });
+
+  it('keeps delivering when the store cannot save positions (a full disk), warning once', async () => {
+    const log = recordingLogger();
+    const full: MemoryPositions = Object.assign(Object.create(h.positions) as MemoryPositions, {
+      setPosition: async () => { throw new Error('SQLITE_FULL: database or disk is full'); },
+    });
+    writeFileSync(h.file, '');
+    const r = await follow({}, sourceDeps(full, log));
+    for (let i = 0; i < 5; i++) {
+      appendFileSync(h.file, lines(`line ${i}`));
+      await settle(60);
+    }
+    await until(() => r.texts.length >= 5);
+    expect(log.warnings).toEqual([`Cannot save position of "${h.file}": SQLITE_FULL: database or disk is full`]);
+  });
+
+  it('skips the hole a copytruncate leaves before a writer without O_APPEND, keeping the lines after it', async () => {
+    writeFileSync(h.file, '');
+    const r = await follow();
+    const writer = openSync(h.file, 'r+');
+    let at = 0;
+    const write = (text: string): void => { at += writeSync(writer, text, at); };
+    write(lines('one', 'two'));
+    await until(() => r.texts.length >= 2);
+    ftruncateSync(openSync(h.file, 'r+'), 0);
+    await settle(100);
+    write(lines('three'));
+    closeSync(writer);
+    await until(() => r.texts.length >= 3);
+    expect(r.texts).toEqual(['one', 'two', 'three']);
+    expect(r.source.counters.binary).toBe(1);
   });
 });

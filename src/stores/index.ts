@@ -91,3 +91,15 @@ export async function openStore(config: StoreConfig, deps: StoreDeps = {}): Prom
   if (!NETWORK.has(config.type) || deps.queue === false) return ok(store);
   return ok(createQueueingStore(store, { log, ...(deps.clock ? { clock: deps.clock } : {}), ...(deps.queue ?? {}) }));
 }
+
+/**
+ * `dictdefence run --recover`: opens the store once before the daemon does and, when its file is damaged
+ * (SQLite corruption, a file store that is not a journal), moves it aside to `FILE.corrupt-STAMP` and leaves an
+ * empty store in its place. A healthy store is left alone; any other failure is returned as it is.
+ */
+export async function recoverStore(config: StoreConfig, deps: StoreDeps = {}): Promise<Result<void>> {
+  const opened = await openStore(config, { ...deps, recover: true, queue: false });
+  if (!opened.ok) return opened;
+  await opened.value.close();
+  return ok(undefined);
+}

@@ -43,10 +43,12 @@ const hit = (addr: Address, jail: string, at: number, rule?: number): Hit => {
 
 /**
  * The behaviour every {@link Store} must share, run against the real backend. `open` gives a fresh, empty
- * store per test; the contract calls `cleanup` after each test, whatever its outcome.
+ * store per test (it may be called twice in one test, for a second store); the contract calls `cleanup`
+ * after each test, whatever its outcome.
  */
-export function describeStoreContract(name: string, open: () => Promise<StoreHarness>): void {
-  describe(`${name} store contract`, () => {
+export function describeStoreContract(name: string, open: () => Promise<StoreHarness>, options: { skip?: boolean } = {}): void {
+  // `skip` only outside CI, after test/ci.ts's missing() printed why; under CI=true missing() throws instead.
+  describe.skipIf(options.skip === true)(`${name} store contract`, () => {
     let harness: StoreHarness;
     let store: PortableStore;
     const others: StoreHarness[] = [];
