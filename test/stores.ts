@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createConnection, type Connection } from 'mysql2/promise';
+import { createConnection, createPool, type Connection, type Pool } from 'mysql2/promise';
 
 export const SHARED_MARIADB = { host: '127.0.0.1', port: 3306, user: 'root', password: '' } as const;
 
@@ -30,18 +30,22 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A new database with a unique name on the server at `port`; `drop` removes it. */
+/**
+ * A new database with a unique name on the server at `port`; `drop` removes it. Queries go through a pool,
+ * which reconnects on its own after a test restarted the server.
+ */
 export async function createTestDatabase(port: number = SHARED_MARIADB.port): Promise<TestDatabase> {
   const name = `dd_test_${process.pid}_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6)}`;
-  const root: Connection = await createConnection({ ...SHARED_MARIADB, port });
-  await root.query(`CREATE DATABASE \`${name}\``);
-  await root.query(`USE \`${name}\``);
+  const setup: Connection = await createConnection({ ...SHARED_MARIADB, port });
+  await setup.query(`CREATE DATABASE \`${name}\``);
+  await setup.end();
+  const pool: Pool = createPool({ ...SHARED_MARIADB, port, database: name, connectionLimit: 2 });
   return {
     name,
-    async query(sql, params = []) { return (await root.execute(sql, [...params]))[0]; },
+    async query(sql, params = []) { return (await pool.execute(sql, [...params]))[0]; },
     async drop() {
-      await root.query(`DROP DATABASE IF EXISTS \`${name}\``).catch(() => {});
-      await root.end().catch(() => {});
+      await pool.query(`DROP DATABASE IF EXISTS \`${name}\``).catch(() => {});
+      await pool.end().catch(() => {});
     },
   };
 }

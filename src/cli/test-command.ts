@@ -12,6 +12,7 @@ import type { Filter } from '../filters/filter.js';
 import { findFilter, loadFilterFile, parseFilterText, shippedFiltersDir } from '../filters/load.js';
 import { HOST_PATTERN } from '../filters/host.js';
 import { createTracker } from '../trackers/index.js';
+import { withExtraLineTime } from '../sources/line-time-extra.js';
 import { configOption, EXIT, parse, type Io } from './args.js';
 import { readLines } from './line-reader.js';
 
@@ -80,7 +81,8 @@ function setUp(values: Record<string, string | boolean | string[] | undefined>):
   if (!filter.ok) return { ok: false, code: EXIT.failure, error: filter.error };
   return {
     ok: true,
-    value: { filter: filter.value, name, tracker: jail?.tracker ?? DEFAULTS.tracker, ban: jail?.ban ?? DEFAULTS.ban, whitelist },
+    // Web server logs carry their time where line-time.ts does not look: time them too.
+    value: { filter: withExtraLineTime(filter.value), name, tracker: jail?.tracker ?? DEFAULTS.tracker, ban: jail?.ban ?? DEFAULTS.ban, whitelist },
   };
 }
 

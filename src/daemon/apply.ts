@@ -7,9 +7,9 @@ export interface ApplyCounters { applied: number; failed: number; retries: numbe
 
 /**
  * The one place that calls actions. A verb that fails is logged, counted and retried with exponential
- * backoff (1 s doubling to 5 min) for the bans it names, for as long as the ban still wants that state:
- * a ban lifted meanwhile is not re-applied, an unban re-banned meanwhile is not retried. The ban stays
- * recorded in the store whatever an action does.
+ * backoff (1 s doubling to 5 min) for the bans it names, for as long as the ban still wants that state in
+ * that action: a ban lifted meanwhile (or whose jail no longer uses the action) is not re-applied, an unban
+ * re-banned meanwhile is not retried. The ban stays recorded in the store whatever an action does.
  */
 export interface Applier {
   ban(action: Action, bans: readonly Ban[]): Promise<void>;
@@ -22,8 +22,11 @@ export interface Applier {
 
 export function createApplier(deps: {
   clock: Clock; log: Logger;
-  /** Whether `ban` is still active (so a retry of ban/unban still makes sense). */
-  isActive: (ban: Ban) => boolean;
+  /**
+   * Whether `ban` should be in `action` now: it is active and its jail uses the action. `ban` runs only for
+   * bans that want the action, `unban` only for those that do not (lifted, or moved elsewhere by a reload).
+   */
+  wants: (ban: Ban, action: Action) => boolean;
   maxBackoffMs?: number;
 }): Applier {
   const counters: ApplyCounters = { applied: 0, failed: 0, retries: 0 };
@@ -31,7 +34,7 @@ export function createApplier(deps: {
   const maxBackoff = deps.maxBackoffMs ?? 300_000;
 
   const run = async (verb: 'ban' | 'unban', action: Action, bans: readonly Ban[], attempt: number): Promise<void> => {
-    const wanted = bans.filter((b) => (verb === 'ban' ? deps.isActive(b) : !deps.isActive(b)));
+    const wanted = bans.filter((b) => deps.wants(b, action) === (verb === 'ban'));
     if (wanted.length === 0) return;
     let r;
     try { r = await action[verb](wanted); } catch (e) {

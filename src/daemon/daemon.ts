@@ -91,7 +91,10 @@ export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
   };
   let world: World = buildWorld(config, worldDeps);
 
-  const applier = createApplier({ clock, log, isActive: (b) => active.get(banKey(b.jail, b.address))?.bannedAt === b.bannedAt });
+  const applier = createApplier({
+    clock, log,
+    wants: (b, action) => active.get(banKey(b.jail, b.address))?.bannedAt === b.bannedAt && actionsOf(b.jail).includes(action),
+  });
   const schedule: UnbanSchedule = createUnbanSchedule(clock, (due) => { void expire(due); });
 
   const actionsIn = (w: World) => (jail: string): readonly Action[] => (deps.dryRun ? [] : w.jails.get(jail)?.actions ?? []);

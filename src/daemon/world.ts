@@ -12,6 +12,7 @@ import { createNotifier } from '../notifiers/index.js';
 import type { Notifier } from '../notifiers/notifier.js';
 import type { NotifierType } from '../notifiers/options.js';
 import { createSource } from '../sources/index.js';
+import { withExtraLineTime } from '../sources/line-time-extra.js';
 import type { PositionStore } from '../sources/source.js';
 import { createTracker } from '../trackers/index.js';
 import { createJail, type Jail } from './jail.js';
@@ -95,7 +96,8 @@ export function buildWorld(config: Config, deps: WorldDeps, previous?: World): W
     if (!filter) {
       const compiled = compileFilter(def.value, { modes: jc.filter.modes, maxLineLength: config.maxLineLength, withTime: jc.useLineTime, clock });
       if (!compiled.ok) throw new Error(`Cannot compile filter "${jc.filter.name}": ${compiled.error}`);
-      filter = compiled.value;
+      // Replays time failures by their lines: web server formats too (line-time-extra.ts).
+      filter = jc.useLineTime ? withExtraLineTime(compiled.value) : compiled.value;
     }
     const keepSources = old && sameConfig(old.config.sources, jc.sources) && previous?.config.maxLineLength === config.maxLineLength;
     const sources = keepSources ? old.sources : jc.sources.map((sc) => {

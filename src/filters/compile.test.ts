@@ -1,10 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkRule, compileFilter, ruleSource } from './compile.js';
 import type { Filter } from './filter.js';
 import { HOST_PATTERN } from './host.js';
-import { loadFilterFile, parseSamples, shippedFiltersDir } from './load.js';
 import type { FilterDef } from './load.js';
 
 function def(over: Partial<FilterDef>): FilterDef {
@@ -145,43 +142,5 @@ describe('compileFilter', () => {
   it('tells a named group or backreference from a macro', () => {
     expect(checkRule('', '(?<HOST2>x) <HOST> \\k<HOST2>', 'failregex')).toBeUndefined();
     expect(checkRule('', 'x <HSOT>', 'failregex')).toMatch(/Unknown macro <HSOT>/);
-  });
-});
-
-describe('shipped rules on adversarial input', () => {
-  const SIZE = 100_000;
-  const runs = [' ', 'a', '7', ':', '.', ' from 1.2.3.4 port 22', '1.2.3.4 port 22 [preauth] ', '::ffff:',
-    ' from ::ffff:1.2.3.4%eth0 port 22 ssh2', ' user=x rhost=1.2.3.4', ' from 1.2.3.4', "' from 1.2.3.4 port 2"];
-  const junk = runs.map((r) => r.repeat(Math.ceil(SIZE / r.length)).slice(0, SIZE));
-  const files = readdirSync(shippedFiltersDir).filter((f) => f.endsWith('.yaml'));
-
-  it.each(files)('%s: every rule finishes on 100 KB of hostile text in well under a second', (file) => {
-    const loaded = loadFilterFile(path.join(shippedFiltersDir, file));
-    if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
-    const d = loaded.value;
-    const samples = parseSamples(readFileSync(path.join(shippedFiltersDir, file.replace(/\.yaml$/, '.samples')), 'utf8'));
-    const all = compileFilter(d, { modes: [...d.modes.keys()], maxLineLength: SIZE * 3 });
-    if (!all.ok) throw new Error(all.error);
-    const slow: string[] = [];
-    all.value.rules.forEach((source, i) => {
-      const re = new RegExp(source, 'd');
-      // Cut a real line at its address: the head and the rule's fixed text match, the hostile text follows.
-      const cuts = samples.samples.flatMap((s) => {
-        const at = re.exec(s.text)?.indices?.groups?.['host']?.[0];
-        return at === undefined ? [] : [[s.text.slice(0, at), s.text.slice(at)] as const];
-      }).slice(0, 2);
-      for (const j of junk) {
-        const lines = [j, ...cuts.flatMap(([head, tail]) => [head + j, head + j + tail, head.replace(/ \S+ /, ` ${j} `) + tail])];
-        for (const line of lines) {
-          const start = performance.now();
-          re.exec(line);
-          all.value.match(line);
-          const ms = performance.now() - start;
-          if (ms > 500) slow.push(`rule ${i} took ${ms.toFixed(0)} ms on ${JSON.stringify(line.slice(0, 60))}…`);
-        }
-      }
-      expect(cuts.length, `rule ${i} has no sample to build hostile lines from`).toBeGreaterThan(0);
-    });
-    expect(slow).toEqual([]);
   });
 });

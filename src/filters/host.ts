@@ -11,11 +11,14 @@
  * position whatever the input: a rule built as `prefix .* from <HOST> port \d+$` stays linear in the line.
  *
  * - IPv4: four groups of one to three digits (`parseAddress` refuses leading zeros and values over 255).
- * - IPv6: up to 39 hex digits and colons, optionally ending in a dotted quad (`::ffff:192.0.2.1`, folded to
- *   IPv4 by `parseAddress`), optionally followed by a zone (`fe80::1%eth0`, dropped by `parseAddress`).
+ * - IPv6: one to seven groups of at most four hex digits, each ending in a colon, then a last group or a
+ *   dotted quad (`::ffff:192.0.2.1`, folded to IPv4 by `parseAddress`), optionally followed by a zone
+ *   (`fe80::1%eth0`, dropped by `parseAddress`). Groups of at most four digits matter where a server glues
+ *   the port to an IPv6 address without brackets (Apache's `[client 2001:db8::1:52314]`, HAProxy, dropbear):
+ *   `52314` cannot be a group, so backtracking hands it to the rule's `:\d{1,5}`.
  */
 const IPV4 = String.raw`(?:\d{1,3}\.){3}\d{1,3}`;
-const IPV6 = String.raw`(?=[0-9A-Fa-f]{0,4}:)[0-9A-Fa-f:]{2,39}(?:${IPV4})?(?:%[0-9A-Za-z._-]{1,32})?`;
+const IPV6 = String.raw`(?=[0-9A-Fa-f]{0,4}:)(?:[0-9A-Fa-f]{0,4}:){1,7}(?:${IPV4}|[0-9A-Fa-f]{0,4})(?:%[0-9A-Za-z._-]{1,32})?`;
 
 /** The regex source `<HOST>` expands to: one named group, `host`. */
 export const HOST_PATTERN = `(?<host>${IPV4}|${IPV6})`;

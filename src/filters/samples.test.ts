@@ -6,6 +6,7 @@ import { compileFilter } from './compile.js';
 import type { Filter } from './filter.js';
 import { loadFilterFile, parseSamples, shippedFiltersDir } from './load.js';
 import type { FilterDef } from './load.js';
+import { findHazards } from './regex/safety.js';
 
 // One test for every shipped filter: each `filters/NAME.yaml` has `filters/NAME.samples` beside it, and every
 // annotation in it must hold. Failures are collected so that one run lists every wrong line.
@@ -75,6 +76,17 @@ describe('shipped filters', () => {
         }
       }
       expect(failures).toEqual([]);
+    });
+
+    it('passes the strict regex safety check in every rule of every mode', () => {
+      // Stricter than the check at load: shipped filters may not even have two unbounded quantifiers that
+      // can absorb the text between them (see docs/filters.md, "Regex safety").
+      const def = load(file);
+      const all = compileFilter(def, { modes: [...def.modes.keys()], maxLineLength: 8192 });
+      if (!all.ok) throw new Error(all.error);
+      const problems = all.value.rules.flatMap((source, i) =>
+        findHazards(source, { strict: true }).map((h) => `${all.value.ruleInfo?.[i]?.key}: ${h.message}`));
+      expect(problems).toEqual([]);
     });
 
     it('exercises every rule of every mode with a sample', () => {

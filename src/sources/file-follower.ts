@@ -81,6 +81,7 @@ export function createFileFollower(path: string, readFromStart: boolean, ctx: Fo
   let openAtEnd = false;
   let lastWarning: string | undefined;
   let missingWarned = false;
+  let cancelRecheck: (() => void) | undefined;
 
   /** Errors are counted every time but warned once until things work again, so a poll cannot flood the log. */
   const report = (action: string, e: unknown): void => {
@@ -93,8 +94,19 @@ export function createFileFollower(path: string, readFromStart: boolean, ctx: Fo
   const reportRead = (e: unknown): void =>
     report(errorCode(e) === 'EACCES' ? 'Cannot read (permission denied)' : 'Cannot read', e);
 
+  // Save failures (a full disk) are warned once until a save succeeds again; reads do not reset that.
+  let saveFailing = false;
   const saver = createPositionSaver(id, {
-    clock, positions, everyMs: SAVE_EVERY_MS, onError: (e) => report('Cannot save position of', e),
+    clock, positions, everyMs: SAVE_EVERY_MS,
+    onError: (e) => {
+      counters.errors++;
+      if (!saveFailing) log.warn(`Cannot save position of "${path}": ${errorMessage(e)}`, { source: id });
+      saveFailing = true;
+    },
+    onSaved: () => {
+      if (saveFailing) log.info(`Saving the position of "${path}" works again`, { source: id });
+      saveFailing = false;
+    },
   });
   const note = (file: FollowedFile): void => saver.note(encodePosition(positionOf(file)));
 
@@ -117,16 +129,6 @@ export function createFileFollower(path: string, readFromStart: boolean, ctx: Fo
     await file?.handle.close().catch((e: unknown) => report('Cannot close', e));
   };
 
-  /** Runs `fn` with a read buffer from the shared pool. */
-  async function withBuffer<T>(fn: (buffer: Buffer) => Promise<T>): Promise<T> {
-    const buffer = buffers.take();
-    try {
-      return await fn(buffer);
-    } finally {
-      buffers.give(buffer);
-    }
-  }
-
   /** Decides where reading resumes: the saved position, PATH.1, the end of PATH, or (new file) its start. */
   async function resume(buffer: Buffer): Promise<void> {
     let saved: FilePosition | undefined;
@@ -147,7 +149,11 @@ export function createFileFollower(path: string, readFromStart: boolean, ctx: Fo
       return;
     }
     resumeAt = saved;
-    if (st !== undefined && sameFile(st, saved)) return;
+    // Opened now, not at the first poke: a rotation in between would otherwise skip the old file's tail.
+    if (st !== undefined && sameFile(st, saved)) {
+      current = await openPath(buffer);
+      return;
+    }
     // Rotated while we were down: finish the old file from where we stopped, then read PATH from 0.
     const old = await openIfSame(`${path}.1`, saved, maxLineLength, counters);
     if (old === undefined) return;
@@ -187,7 +193,16 @@ export function createFileFollower(path: string, readFromStart: boolean, ctx: Fo
     const grew = (await readToEnd(old, buffer, deliver, () => stopping, counters)) > 0;
     const now = clock.now();
     if (grew) old.lastGrowthAt = now;
-    if (stopping || (now - old.lastGrowthAt < pollMs / 2 && now - old.rotatedAt < graceMs)) return false;
+    if (stopping) return false;
+    if (now - old.lastGrowthAt < pollMs / 2 && now - old.rotatedAt < graceMs) {
+      // Writes to the old file wake nobody (the watch follows names), so look again when it may be done.
+      cancelRecheck?.();
+      cancelRecheck = clock.setTimer(Math.min(old.lastGrowthAt + pollMs / 2, old.rotatedAt + graceMs), () => {
+        cancelRecheck = undefined;
+        poke();
+      });
+      return false;
+    }
     // The writer has moved on, so an unterminated last line will never be finished: hand it on as it is.
     deliver(old, old.splitter.flush());
     rotated = undefined;
@@ -233,6 +248,15 @@ export function createFileFollower(path: string, readFromStart: boolean, ctx: Fo
     }
   }
 
+  function poke(): void {
+    if (tickQueued || stopping) return;
+    tickQueued = true;
+    chain = chain.then(() => {
+      tickQueued = false;
+      return buffers.use(tick);
+    });
+  }
+
   return {
     id,
     get idle() {
@@ -240,7 +264,7 @@ export function createFileFollower(path: string, readFromStart: boolean, ctx: Fo
     },
     holds: (file) => (current !== undefined && sameFile(current, file)) || (rotated !== undefined && sameFile(rotated, file)),
     async start() {
-      chain = chain.then(() => withBuffer(async (buffer) => {
+      chain = chain.then(() => buffers.use(async (buffer) => {
         try {
           await resume(buffer);
         } catch (e) {
@@ -251,18 +275,12 @@ export function createFileFollower(path: string, readFromStart: boolean, ctx: Fo
       }));
       await chain;
     },
-    poke() {
-      if (tickQueued || stopping) return;
-      tickQueued = true;
-      chain = chain.then(() => {
-        tickQueued = false;
-        return withBuffer(tick);
-      });
-    },
+    poke,
     flush: () => saver.flush(),
     async stop() {
       if (stopping) return;
       stopping = true;
+      cancelRecheck?.();
       await chain;
       await saver.close();
       await close(rotated);

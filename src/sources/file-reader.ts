@@ -10,6 +10,12 @@ import type { Position, SourceCounters } from './source.js';
 export interface FileId {
   readonly dev: bigint;
   readonly ino: bigint;
+  /**
+   * Creation time (ns) where the filesystem records one, else 0 or absent. Filesystems reuse a deleted
+   * file's inode number at once (ext4, tmpfs), so without it a file deleted and recreated while nobody
+   * looked would pass for the old one and be read from the old offset.
+   */
+  readonly birthtimeNs?: bigint;
 }
 
 /** Where reading stopped: `offset` is always a line boundary (see LineSplitter.pending). */
@@ -25,17 +31,20 @@ export interface FollowedFile extends FileId {
   offset: number;
 }
 
-export const sameFile = (a: FileId, b: FileId): boolean => a.dev === b.dev && a.ino === b.ino;
+export const sameFile = (a: FileId, b: FileId): boolean =>
+  a.dev === b.dev && a.ino === b.ino && (!a.birthtimeNs || !b.birthtimeNs || a.birthtimeNs === b.birthtimeNs);
 
 export const positionOf = (file: FollowedFile): FilePosition => ({
   dev: file.dev,
   ino: file.ino,
+  ...(file.birthtimeNs ? { birthtimeNs: file.birthtimeNs } : {}),
   offset: file.offset - file.splitter.pending,
 });
 
 export const encodePosition = (p: FilePosition): Position => ({
   dev: p.dev.toString(),
   ino: p.ino.toString(),
+  ...(p.birthtimeNs ? { birth: p.birthtimeNs.toString() } : {}),
   offset: p.offset,
 });
 
@@ -52,7 +61,9 @@ export function decodePosition(p: Position): FilePosition | undefined {
   const offset = p.offset;
   if (dev === undefined || ino === undefined) return undefined;
   if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) return undefined;
-  return { dev, ino, offset };
+  // Positions saved before the birth time was kept have none: they match on device and inode alone.
+  const birthtimeNs = p.birth === undefined ? undefined : toBigInt(p.birth);
+  return { dev, ino, ...(birthtimeNs ? { birthtimeNs } : {}), offset };
 }
 
 export const errorCode = (e: unknown): string | undefined =>
@@ -85,7 +96,7 @@ export async function openFollowed(
   try {
     const st = await handle.stat({ bigint: true });
     const splitter = createLineSplitter(maxLineLength, counters);
-    const file: FollowedFile = { handle, dev: st.dev, ino: st.ino, offset: 0, splitter };
+    const file: FollowedFile = { handle, dev: st.dev, ino: st.ino, birthtimeNs: st.birthtimeNs, offset: 0, splitter };
     const size = Number(st.size);
     if (atEnd) await seekToLastLine(file, size, atEnd, counters);
     return { file, size };
@@ -153,17 +164,21 @@ export async function readToEnd(
 
 /** Read buffers shared by the files of one source, so a glob over many files does not hold 64 KiB each. */
 export interface BufferPool {
-  take(): Buffer;
-  /** Returns a buffer taken from this pool; it may be handed out again at once. */
-  give(buffer: Buffer): void;
+  /** Runs `fn` with a buffer of its own for as long as it runs; the buffer goes back to the pool after. */
+  use<T>(fn: (buffer: Buffer) => Promise<T>): Promise<T>;
 }
 
+/** Keeps up to `keep` idle buffers; more are made while more reads run at once, and then dropped. */
 export function createBufferPool(size: number, keep = 4): BufferPool {
   const free: Buffer[] = [];
   return {
-    take: () => free.pop() ?? Buffer.allocUnsafe(size),
-    give(buffer) {
-      if (free.length < keep) free.push(buffer);
+    async use(fn) {
+      const buffer = free.pop() ?? Buffer.allocUnsafe(size);
+      try {
+        return await fn(buffer);
+      } finally {
+        if (free.length < keep) free.push(buffer);
+      }
     },
   };
 }

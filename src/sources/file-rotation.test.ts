@@ -218,12 +218,29 @@ describe('file source across rotation', () => {
     const write = (text: string): void => { at += writeSync(writer, text, at); };
     write(lines('one', 'two'));
     await until(() => r.texts.length >= 2);
-    ftruncateSync(openSync(h.file, 'r+'), 0);
+    const rotator = openSync(h.file, 'r+');
+    ftruncateSync(rotator, 0);
+    closeSync(rotator);
     await settle(100);
     write(lines('three'));
     closeSync(writer);
     await until(() => r.texts.length >= 3);
     expect(r.texts).toEqual(['one', 'two', 'three']);
     expect(r.source.counters.binary).toBe(1);
+  });
+
+  it('reads a file deleted and recreated while stopped from its start, even when it reuses the inode number', async () => {
+    writeFileSync(h.file, '');
+    const first = await follow();
+    appendFileSync(h.file, lines('old one'));
+    await until(() => first.texts.length >= 1);
+    await stop(first);
+    unlinkSync(h.file);
+    // ext4 and tmpfs hand the freed inode number to the next file at once; the birth time tells them apart.
+    writeFileSync(h.file, lines('fresh 1', 'fresh 2'));
+    const second = await follow();
+    await until(() => second.texts.length >= 2);
+    await settle();
+    expect(second.texts).toEqual(['fresh 1', 'fresh 2']);
   });
 });

@@ -66,12 +66,15 @@ export function createJournalSource(options: JournalSourceOptions, deps: SourceD
   let resolveStopped: () => void = () => undefined;
   const stoppedPromise = new Promise<void>((resolve) => { resolveStopped = resolve; });
 
+  let saveFailing = false;
   const saver = createPositionSaver(id, {
     clock, positions, everyMs: SAVE_EVERY_MS,
     onError: (e) => {
       counters.errors++;
-      log.warn(`Cannot save the journal cursor: ${errorMessage(e)}`, { source: id });
+      if (!saveFailing) log.warn(`Cannot save the journal cursor: ${errorMessage(e)}`, { source: id });
+      saveFailing = true;
     },
+    onSaved: () => { saveFailing = false; },
   });
 
   const argv = (): string[] => [

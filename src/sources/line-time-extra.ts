@@ -56,9 +56,7 @@ export function parseExtraLineTime(line: string): number | undefined {
  */
 export function withExtraLineTime(filter: Filter): Filter {
   return {
-    name: filter.name,
-    rules: filter.rules,
-    counters: filter.counters,
+    ...filter,
     match(line) {
       const m = filter.match(line);
       if (m === undefined || m.time !== undefined) return m;

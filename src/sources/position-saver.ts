@@ -21,6 +21,8 @@ export interface PositionSaverDeps {
   readonly everyMs: number;
   /** Called for each failed save; the saver keeps going. */
   readonly onError: (e: unknown) => void;
+  /** Called after each successful save, so that a caller can say once that saving works again. */
+  readonly onSaved?: () => void;
 }
 
 const samePosition = (a: Position, b: Position): boolean => {
@@ -29,7 +31,7 @@ const samePosition = (a: Position, b: Position): boolean => {
 };
 
 export function createPositionSaver(key: string, deps: PositionSaverDeps): PositionSaver {
-  const { clock, positions, everyMs, onError } = deps;
+  const { clock, positions, everyMs, onError, onSaved } = deps;
   let latest: Position | undefined;
   let dirty = false;
   let closed = false;
@@ -52,6 +54,7 @@ export function createPositionSaver(key: string, deps: PositionSaverDeps): Posit
     // Through `then`, so that a store throwing synchronously is handled like one that rejects.
     saving = Promise.resolve()
       .then(() => positions.setPosition(key, position))
+      .then(() => onSaved?.())
       .catch((e: unknown) => {
         dirty = true;
         onError(e);

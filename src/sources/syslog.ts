@@ -35,6 +35,9 @@ export interface SyslogSourceOptions {
   readonly maxConnections?: number;
 }
 
+/** A listener needs no store: syslog has no position to resume from. */
+export type SyslogSourceDeps = Pick<SourceDeps, 'clock' | 'log'>;
+
 export interface SyslogSource extends Source {
   /** Where it listens once started (the real port when 0 was asked for). */
   address(): AddressInfo | undefined;
@@ -82,9 +85,10 @@ export function createSyslogSource(options: SyslogSourceOptions, deps: SyslogSou
   };
 
   const receive = (message: Buffer, sender: string): void => {
-    const text = syslogLine(message, sender, clock.now(), counters);
+    const now = clock.now();
+    const text = syslogLine(message, sender, now, counters);
     if (text === undefined) return;
-    pending.push({ text, source: id, receivedAt: clock.now() });
+    pending.push({ text, source: id, receivedAt: now });
     if (pending.length >= BATCH) flush();
     else if (!flushQueued) {
       flushQueued = true;
@@ -229,5 +233,3 @@ export function createSyslogSource(options: SyslogSourceOptions, deps: SyslogSou
     stopped: () => stoppedPromise,
   };
 }
-
-export type SyslogSourceDeps = Pick<SourceDeps, 'clock' | 'log'>;

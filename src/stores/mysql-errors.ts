@@ -27,3 +27,9 @@ export function isConnectionError(e: unknown): boolean {
   if (fatal === true && code !== 'ER_ACCESS_DENIED_ERROR' && code !== 'ER_BAD_DB_ERROR') return true;
   return typeof message === 'string' && CLOSED_STATE.test(message);
 }
+
+/** The server aborted the statement to break a deadlock, or gave up waiting for a lock: retry the transaction. */
+export function isLockConflict(e: unknown): boolean {
+  const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
+  return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT';
+}

@@ -135,6 +135,24 @@ describe.skipIf(skip)('mysql store', () => {
     }
   });
 
+  it('keeps every write when eight callers ban and lift neighbouring addresses at once', async () => {
+    // Parallel transactions through the pool, as in the bench that once found a deadlock here (a lift that
+    // locked every active ban it scanned): each write must land, retried if the server aborts it.
+    const store = await openMysqlStore(await options('busy_'));
+    let next = 0;
+    await Promise.all(Array.from({ length: 8 }, async () => {
+      for (let n = next++; n < 3000; n = next++) {
+        const a = address(`10.3.${n >> 8}.${n & 255}`), at = T0 + n * 259_200;
+        await store.addHits([{ address: a, jail: 'sshd', at, line: `Failed password for root from ${a}` }], 20);
+        await store.addBan({ ...ban(a, at + HOUR), bannedAt: at });
+        if (n % 2 === 0) await store.liftBan('sshd', a, at + HOUR, 'expired');
+      }
+    }));
+    expect(await store.stats()).toMatchObject({ historyRows: 3000, activeBans: 1500, hitRows: 3000 });
+    await store.close();
+    await dropTables('busy_');
+  }, 120_000);
+
   it('stays bounded with 30 days of retention while 5,000 distinct addresses are banned once over 60 days', async () => {
     const o = await options('bound_');
     const store = await openMysqlStore(o);

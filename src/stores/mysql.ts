@@ -5,7 +5,7 @@ import { parseAddress, type Address } from '../core/address.js';
 import { realClock, type Clock } from '../core/clock.js';
 import { silentLogger, type Logger } from '../core/log.js';
 import { banKey, type Hit } from '../core/types.js';
-import { isConnectionError } from './mysql-errors.js';
+import { isConnectionError, isLockConflict } from './mysql-errors.js';
 import { change, select, type BanRow, type Queryable } from './mysql-query.js';
 import { mysqlPortable } from './mysql-portable.js';
 import * as schema from './schema-mysql.js';
@@ -117,14 +117,22 @@ function storeOver(pool: Pool, name: string, options: MysqlStoreOptions, deps: M
   let invalidRows = 0;
   let closed = false;
 
-  /** Every call goes through here: a closed store rejects, and an unreachable server is named as such. */
+  /**
+   * Every call goes through here: a closed store rejects, an unreachable server is named as such, and a call
+   * the server chose as a deadlock victim runs again. InnoDB's gap locks make that possible between writers
+   * of neighbouring rows (two daemons in a fleet, or parallel calls on the pool), and the server's own advice
+   * is to retry; every call is a whole transaction, so running it again is safe.
+   */
   const guard = async <T>(fn: () => Promise<T>): Promise<T> => {
-    if (closed) throw new Error(`The MySQL store "${name}" is closed`);
-    try {
-      return await fn();
-    } catch (e) {
-      if (isConnectionError(e)) throw new StoreUnavailableError(`MySQL server of "${name}" is unreachable: ${(e as Error).message}`, { cause: e });
-      throw e;
+    for (let attempt = 1; ; attempt++) {
+      if (closed) throw new Error(`The MySQL store "${name}" is closed`);
+      try {
+        return await fn();
+      } catch (e) {
+        if (isConnectionError(e)) throw new StoreUnavailableError(`MySQL server of "${name}" is unreachable: ${(e as Error).message}`, { cause: e });
+        if (!isLockConflict(e) || attempt >= 5) throw e;
+      }
+      await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
     }
   };
 

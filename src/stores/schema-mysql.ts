@@ -78,8 +78,13 @@ export const sqlFor = (p: string) => {
   return {
     insertBan: `INSERT INTO ${bans} (address, jail, banned_at, \`until\`, \`count\`, reason, origin, lifted_at, lift_reason)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    activeBan: `SELECT ${BAN_COLUMNS} FROM ${bans} WHERE jail = ? AND address = ? AND lifted_at IS NULL`,
-    activeBanForUpdate: `SELECT ${BAN_COLUMNS} FROM ${bans} WHERE jail = ? AND address = ? AND lifted_at IS NULL FOR UPDATE`,
+    /**
+     * `active = 1` rather than `lifted_at IS NULL`: it matches the unique key `one_active` in full, so the
+     * server looks up (and, FOR UPDATE, locks) one row. With `IS NULL` it may choose the `lifted` index and
+     * lock every active ban it scans, which deadlocked parallel writers in the bench.
+     */
+    activeBan: `SELECT ${BAN_COLUMNS} FROM ${bans} WHERE jail = ? AND address = ? AND active = 1`,
+    activeBanForUpdate: `SELECT ${BAN_COLUMNS} FROM ${bans} WHERE jail = ? AND address = ? AND active = 1 FOR UPDATE`,
     banAtForUpdate: `SELECT ${BAN_COLUMNS} FROM ${bans} WHERE jail = ? AND address = ? AND banned_at = ? ORDER BY id LIMIT 1 FOR UPDATE`,
     liftBan: `UPDATE ${bans} SET lifted_at = ?, lift_reason = ? WHERE id = ?`,
     activeBans: `SELECT ${BAN_COLUMNS} FROM ${bans} WHERE lifted_at IS NULL ORDER BY id`,

@@ -105,7 +105,10 @@ function openFile(file: string): Database.Database {
  */
 function verify(db: Database.Database): void {
   const result: unknown = db.pragma('quick_check(1)', { simple: true });
-  if (result !== 'ok') throw Object.assign(new Error(`the file is damaged (${String(result)})`), { code: 'SQLITE_CORRUPT' });
+  if (result === 'ok') return;
+  // One line for the log: SQLite's report starts with a banner and spans lines.
+  const detail = String(result).replace(/\*\*\* in database \w+ \*\*\*\s*/g, '').replace(/\s*\n\s*/g, '; ').trim();
+  throw Object.assign(new Error(`the file is damaged (${detail})`), { code: 'SQLITE_CORRUPT' });
 }
 
 /** Runs the pending migrations in one immediate transaction, so two processes opening a new file agree. */

@@ -3,9 +3,11 @@ import type { Hit, Offence } from '../core/types.js';
 import type { TrackerConfig } from '../config/types.js';
 import type { Tracker, TrackerCounters } from './tracker.js';
 import type { TrackerDeps } from './index.js';
+import { createAddressTable } from './address-table.js';
 
 export type EmaTrackerOptions = Omit<Extract<TrackerConfig, { type: 'ema' }>, 'type'>;
 
+/** What is kept per address (in an address table, not as an object). */
 interface EmaEntry {
   hits: number;
   /** Newest hit time seen, ms. */
@@ -49,10 +51,11 @@ export function createEmaTracker(options: EmaTrackerOptions, _deps: TrackerDeps)
   if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError(`Invalid maxEntries: ${maxEntries}`);
   const minFailures = Math.max(2, options.minFailures);
 
-  const entries = new Map<Address, EmaEntry>();
+  // Per entry: hits in `ints`; the newest hit time and the smoothed interval in `floats` (see EmaEntry).
+  const table = createAddressTable(2, 1);
   let evicted = 0;
   const counters: TrackerCounters = {
-    get tracked() { return entries.size; },
+    get tracked() { return table.size; },
     get evicted() { return evicted; },
   };
 
@@ -61,39 +64,57 @@ export function createEmaTracker(options: EmaTrackerOptions, _deps: TrackerDeps)
 
     record(hit: Hit): Offence | undefined {
       const t = hit.at;
-      let entry = entries.get(hit.address);
-      if (entry !== undefined) entries.delete(hit.address);
-      if (entry === undefined || t - entry.last > expireMs) {
-        entry = { hits: 1, last: t, avg: 0 };
-      } else {
-        const dt = Math.max(1, Math.abs(t - entry.last));
-        entry.hits++;
-        // avg + alpha·(dt − avg) is the same formula, but stays exactly `avg` when dt equals it.
-        entry.avg = entry.hits === 2 ? dt : entry.avg + alpha * (dt - entry.avg);
-        if (t > entry.last) entry.last = t;
-        const rate = 1000 / entry.avg;
-        if (entry.hits >= minFailures && rate >= threshold) {
-          return {
-            address: hit.address, jail: hit.jail, at: entry.last, failures: entry.hits,
-            reason: `rate ${formatRate(rate)}/s >= ${threshold}/s after ${entry.hits} failures`,
-          };
+      let e = table.find(hit.address);
+      if (e === -1) {
+        e = table.add(hit.address);
+        table.ints[e] = 1;
+        table.floats[e * 2] = t;
+        if (table.size > maxEntries) {
+          table.remove(table.oldest());
+          evicted++;
         }
+        return undefined;
       }
-      entries.set(hit.address, entry);
-      if (entries.size > maxEntries) {
-        const lru = entries.keys().next().value;
-        if (lru !== undefined) { entries.delete(lru); evicted++; }
+      const f = table.floats;
+      const last = f[e * 2]!;
+      if (t - last > expireMs) {
+        table.ints[e] = 1;
+        f[e * 2] = t;
+        f[e * 2 + 1] = 0;
+        table.touch(e);
+        return undefined;
       }
+      const dt = Math.max(1, Math.abs(t - last));
+      const hits = table.ints[e]! + 1;
+      table.ints[e] = hits;
+      // avg + alpha·(dt − avg) is the same formula, but stays exactly `avg` when dt equals it.
+      const avg = hits === 2 ? dt : f[e * 2 + 1]! + alpha * (dt - f[e * 2 + 1]!);
+      f[e * 2 + 1] = avg;
+      const newest = t > last ? t : last;
+      f[e * 2] = newest;
+      const rate = 1000 / avg;
+      if (hits >= minFailures && rate >= threshold) {
+        // The address starts from zero.
+        table.remove(e);
+        return {
+          address: hit.address, jail: hit.jail, at: newest, failures: hits,
+          reason: `rate ${formatRate(rate)}/s >= ${threshold}/s after ${hits} failures`,
+        };
+      }
+      table.touch(e);
       return undefined;
     },
 
     forget(address: Address): void {
-      entries.delete(address);
+      const e = table.find(address);
+      if (e !== -1) table.remove(e);
     },
 
     sweep(now: number): void {
-      for (const [address, entry] of entries) {
-        if (now - entry.last > expireMs) entries.delete(address);
+      for (let e = table.oldest(); e !== -1;) {
+        const after = table.newer(e);
+        if (now - table.floats[e * 2]! > expireMs) table.remove(e);
+        e = after;
       }
     },
   };

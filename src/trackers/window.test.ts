@@ -1,20 +1,30 @@
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { parseAddress, type Address } from '../core/address.js';
 import { ManualClock } from '../core/clock.js';
 import type { Hit, Offence } from '../core/types.js';
-import { createWindowTracker, type WindowTrackerOptions } from './window.js';
+import { createTableWindowTracker, createWindowTracker, TABLE_MAX_FAILURES, type WindowTrackerOptions } from './window.js';
+import { createMapWindowTracker } from './window-map.js';
 import type { Tracker } from './tracker.js';
 
 const A = parseAddress('198.51.100.7') as Address;
 const MIN = 60_000;
 const hit = (at: number): Hit => ({ address: A, jail: 'sshd', at, line: 'Failed password' });
+type Factory = (options: WindowTrackerOptions) => Tracker;
+// Both variants (typed-array table, and Map for large maxFailures) must behave alike.
+const variants: readonly (readonly [string, Factory])[] = [
+  ['table', (o) => createTableWindowTracker(o)],
+  ['map', (o) => createMapWindowTracker(o, { clock: new ManualClock() })],
+];
+let factory: Factory = (o) => createWindowTracker(o, { clock: new ManualClock() });
 const make = (o: Partial<WindowTrackerOptions> = {}): Tracker =>
-  createWindowTracker({ maxFailures: 5, periodMs: 10 * MIN, maxEntries: 1000, ...o }, { clock: new ManualClock() });
+  factory({ maxFailures: 5, periodMs: 10 * MIN, maxEntries: 1000, ...o });
 const feed = (tracker: Tracker, times: readonly number[]): (Offence | undefined)[] => times.map((t) => tracker.record(hit(t)));
 const offences = (results: readonly (Offence | undefined)[]): number[] =>
   results.flatMap((r, i) => (r ? [i] : []));
 
-describe('createWindowTracker', () => {
+describe.each(variants)('the window tracker on a %s', (_name, variant) => {
+  beforeEach(() => { factory = variant; });
+
   it('raises an offence on the fifth failure within ten minutes, with a reason in config words', () => {
     const results = feed(make(), [0, 1 * MIN, 2 * MIN, 3 * MIN, 4 * MIN]);
     expect(offences(results)).toEqual([4]);
@@ -91,5 +101,41 @@ describe('createWindowTracker', () => {
       tracker.record({ address: a, jail: 'sshd', at: i, line: '' });
     }
     expect(tracker.counters).toEqual({ tracked: 100, evicted: 9_900 });
+  });
+});
+
+describe('createWindowTracker', () => {
+  const clock = new ManualClock();
+  const opts = { periodMs: 10 * MIN, maxEntries: 1000 };
+
+  it('keeps up to TABLE_MAX_FAILURES failures per address in the table and more in a Map', () => {
+    const small = createWindowTracker({ ...opts, maxFailures: TABLE_MAX_FAILURES }, { clock });
+    const large = createWindowTracker({ ...opts, maxFailures: TABLE_MAX_FAILURES + 1 }, { clock });
+    for (const [tracker, n] of [[small, TABLE_MAX_FAILURES], [large, TABLE_MAX_FAILURES + 1]] as const) {
+      const results = feed(tracker, Array.from({ length: n }, (_, i) => i));
+      expect(offences(results)).toEqual([n - 1]);
+    }
+  });
+
+  it('agrees with the Map variant on random hits from a few addresses, out of order and evicted', () => {
+    let seed = 7;
+    const rnd = (n: number): number => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return (seed >>> 8) % n; };
+    const addrs = Array.from({ length: 40 }, (_, i) => parseAddress(i % 3 === 0 ? `2001:db8::${i}` : `10.0.0.${i}`) as Address);
+    for (const maxFailures of [1, 2, 3, 5]) {
+      const o = { maxFailures, periodMs: 50, maxEntries: 25 };
+      const a = createTableWindowTracker(o);
+      const b = createMapWindowTracker(o, { clock });
+      let now = 0;
+      for (let i = 0; i < 20_000; i++) {
+        now += rnd(4);
+        const address = addrs[rnd(addrs.length)] as Address;
+        const at = now - rnd(30);
+        const h: Hit = { address, jail: 'sshd', at, line: '' };
+        expect(a.record(h)).toEqual(b.record(h));
+        if (rnd(500) === 0) { a.sweep(now); b.sweep(now); }
+        if (rnd(700) === 0) { a.forget(address); b.forget(address); }
+        expect(a.counters).toEqual(b.counters);
+      }
+    }
   });
 });

@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+// The naive Node.js loop of ANCHORS.md, the bar DictDefence's match path is measured against: read the file
+// in 64 KiB chunks, split on "\n", try five anchored sshd regexes with a named `ip` group, count per address
+// in a Map. With --tracker it also keeps the last 5 failure times per address (a Map of arrays), which is the
+// "fair baseline" of issue 9: the same work DictDefence's tracker does.
+// Usage: node bench/naive.mjs FILE [--tracker]   prints one JSON line: {"lines","failures","addresses"}
+import { closeSync, openSync, readSync } from 'node:fs';
+
+const [file, flag] = process.argv.slice(2);
+if (!file) { process.stderr.write('usage: node bench/naive.mjs FILE [--tracker]\n'); process.exit(2); }
+const tracker = flag === '--tracker';
+
+const HEAD = String.raw`^\w{3} +\d+ [\d:]+ \S+ sshd\[\d+\]: `;
+const IP = String.raw`(?<ip>[0-9a-fA-F:.]+)`;
+const RES = [
+  new RegExp(`${HEAD}Failed \\S+ for (?:invalid user )?.* from ${IP} port \\d+ ssh2$`),
+  new RegExp(`${HEAD}Invalid user .* from ${IP} port \\d+$`),
+  new RegExp(`${HEAD}Connection closed by (?:authenticating|invalid) user .* ${IP} port \\d+ \\[preauth\\]$`),
+  new RegExp(`${HEAD}Disconnected from (?:authenticating|invalid) user .* ${IP} port \\d+ \\[preauth\\]$`),
+  new RegExp(`${HEAD}Connection reset by (?:authenticating|invalid) user .* ${IP} port \\d+ \\[preauth\\]$`),
+];
+
+const counts = new Map();
+const times = new Map();
+let lines = 0, failures = 0, clock = 0;
+
+function handle(line) {
+  lines++;
+  for (const re of RES) {
+    const m = re.exec(line);
+    if (m === null) continue;
+    const ip = m.groups.ip;
+    failures++;
+    counts.set(ip, (counts.get(ip) ?? 0) + 1);
+    if (tracker) {
+      const list = times.get(ip);
+      if (list === undefined) times.set(ip, [clock++]);
+      else { list.push(clock++); if (list.length > 5) list.shift(); }
+    }
+    return;
+  }
+}
+
+const fd = openSync(file, 'r');
+const buf = Buffer.alloc(1 << 16);
+let rest = '';
+for (;;) {
+  const n = readSync(fd, buf, 0, buf.length, null);
+  if (n === 0) break;
+  const parts = (rest + buf.toString('utf8', 0, n)).split('\n');
+  rest = parts.pop();
+  for (const p of parts) handle(p);
+}
+if (rest !== '') handle(rest);
+closeSync(fd);
+process.stdout.write(`${JSON.stringify({ lines, failures, addresses: counts.size })}\n`);

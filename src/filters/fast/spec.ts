@@ -1,0 +1,24 @@
+import type { BsdHead } from './syslog-head.js';
+
+/** {@link FastSpec.scan}: the regexes must decide this line. */
+export const UNSURE = -2;
+/** {@link FastSpec.scan}: no rule of the filter matches this line. */
+export const NO_MATCH = -1;
+
+/** What a scan leaves behind besides its answer: the head's time fields and the `<HOST>` candidate. */
+export interface ScanState extends BsdHead {
+  hostStart: number;
+  hostEnd: number;
+}
+
+/**
+ * A hand-written reader for one filter's compiled rules. It must never disagree with them: `scan` returns
+ * the index of the rule that matches `line` first, with `hostStart`/`hostEnd` set to the text the rule's
+ * `<HOST>` group captures; NO_MATCH only when no rule can match; UNSURE whenever in doubt.
+ */
+export interface FastSpec {
+  readonly name: string;
+  /** sha256 of `filter.rules.join('\n')` of every compilation `scan` was checked against. */
+  readonly fingerprints: readonly string[];
+  scan(line: string, st: ScanState): number;
+}

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { parseAddress, type Address } from '../core/address.js';
+import { createAddressTable, type AddressTable } from './address-table.js';
+
+const addr = (text: string): Address => parseAddress(text) as Address;
+
+/** The table's entries from least to most recently used, as addresses by their payload tag. */
+function order(table: AddressTable, tags: Map<number, Address>): Address[] {
+  const out: Address[] = [];
+  for (let e = table.oldest(); e !== -1; e = table.newer(e)) out.push(tags.get(table.ints[e]!) as Address);
+  return out;
+}
+
+describe('createAddressTable', () => {
+  it('finds what it holds, and nothing else', () => {
+    const t = createAddressTable(1, 1);
+    expect(t.find(addr('192.0.2.1'))).toBe(-1);
+    const e = t.add(addr('192.0.2.1'));
+    t.floats[e] = 42;
+    expect(t.find(addr('192.0.2.1'))).toBe(e);
+    expect(t.floats[t.find(addr('192.0.2.1'))]).toBe(42);
+    expect(t.find(addr('192.0.2.2'))).toBe(-1);
+    expect(t.size).toBe(1);
+  });
+
+  it('keeps IPv4 apart from every IPv6 address, including those that embed its bits', () => {
+    const t = createAddressTable(0, 1);
+    const texts = ['1.2.3.4', '::102:304', '::ffff:0:102:304', '1:2:3:4::', '64:ff9b::102:304', '::'];
+    const entries = texts.map((x) => t.add(addr(x)));
+    expect(new Set(entries).size).toBe(texts.length);
+    texts.forEach((x, i) => expect(t.find(addr(x))).toBe(entries[i]));
+  });
+
+  it('orders entries from least to most recently used', () => {
+    const t = createAddressTable(0, 1);
+    const tags = new Map<number, Address>();
+    const [a, b, c] = ['10.0.0.1', '10.0.0.2', '2001:db8::3'].map(addr) as [Address, Address, Address];
+    [a, b, c].forEach((x, i) => { t.ints[t.add(x)] = i; tags.set(i, x); });
+    t.touch(t.find(a));
+    expect(order(t, tags)).toEqual([b, c, a]);
+    t.remove(t.find(c));
+    expect(order(t, tags)).toEqual([b, a]);
+  });
+
+  it('zeroes the payload of an entry that reuses a removed one', () => {
+    const t = createAddressTable(3, 2);
+    const e = t.add(addr('10.1.1.1'));
+    t.floats.fill(7, e * 3, e * 3 + 3);
+    t.ints.fill(7, e * 2, e * 2 + 2);
+    t.remove(e);
+    const f = t.add(addr('10.1.1.2'));
+    expect(f).toBe(e);
+    expect([...t.floats.subarray(f * 3, f * 3 + 3), ...t.ints.subarray(f * 2, f * 2 + 2)]).toEqual([0, 0, 0, 0, 0]);
+  });
+
+  it('behaves like a Map under random adds, touches and removals across growth', () => {
+    let seed = 1;
+    const rnd = (n: number): number => { seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0; return (seed >>> 8) % n; };
+    // Few distinct values per family, so that the same keys come back after removal and probe runs overlap.
+    const pool = Array.from({ length: 3000 }, (_, i) =>
+      addr(i % 4 === 0 ? `2001:db8:${((i * 7919) % 65536).toString(16)}::${i % 9}` : `10.${i % 3}.${(i >> 4) & 255}.${i & 15}`));
+    const t = createAddressTable(1, 1);
+    const model = new Map<Address, number>();
+    const tags = new Map<number, Address>();
+    for (let step = 0; step < 60_000; step++) {
+      const a = pool[rnd(pool.length)] as Address;
+      const e = t.find(a);
+      expect(e === -1).toBe(!model.has(a));
+      if (e === -1) {
+        const n = t.add(a);
+        t.floats[n] = step;
+        t.ints[n] = step;
+        tags.set(step, a);
+        model.set(a, step);
+      } else {
+        expect(t.floats[e]).toBe(model.get(a));
+        if (rnd(2) === 0) {
+          t.remove(e);
+          model.delete(a);
+        } else {
+          t.touch(e);
+          const v = model.get(a) as number;
+          model.delete(a);
+          model.set(a, v);
+        }
+      }
+      if (step % 5000 === 0) expect(order(t, tags)).toEqual([...model.keys()]);
+    }
+    expect(t.size).toBe(model.size);
+    expect(order(t, tags)).toEqual([...model.keys()]);
+    t.clear();
+    expect(t.size).toBe(0);
+    expect(t.oldest()).toBe(-1);
+    expect(t.find(pool[1] as Address)).toBe(-1);
+  });
+
+  it('holds a million addresses', () => {
+    const t = createAddressTable(5, 1);
+    for (let i = 0; i < 1_000_000; i++) t.add(addr(`10.${i >>> 16}.${(i >>> 8) & 255}.${i & 255}`));
+    expect(t.size).toBe(1_000_000);
+    expect(t.find(addr('10.15.66.63'))).not.toBe(-1);
+    expect(t.find(addr('10.15.66.64'))).toBe(-1);
+  });
+});
