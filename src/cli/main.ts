@@ -1,5 +1,6 @@
 import { EXIT, processIo, type Io } from './args.js';
 import { checkConfig, checkConfigHelp } from './check-config.js';
+import { filterCommand, filterHelp } from './filter-command.js';
 import { banCommand, banHelp, reloadCommand, reloadHelp, stopCommand, stopHelp, unbanCommand, unbanHelp } from './control-commands.js';
 import { initCommand, initHelp } from './init.js';
 import { bansCommand, bansHelp, statusCommand, statusHelp, whyCommand, whyHelp } from './query-commands.js';
@@ -16,6 +17,7 @@ const commands: Record<string, { run: Command; help: string; summary: string }> 
   run: { run, help: runHelp, summary: 'run the daemon (foreground; -d to detach)' },
   'check-config': { run: checkConfig, help: checkConfigHelp, summary: 'validate the configuration and report every error' },
   test: { run: testCommand, help: testHelp, summary: 'show what a filter matches in a log, and what would be banned' },
+  filter: { run: filterCommand, help: filterHelp, summary: 'convert a fail2ban filter: filter import FILE > NAME.yaml' },
   status: { run: statusCommand, help: statusHelp, summary: 'show the running daemon: jails, sources, counters, uptime' },
   bans: { run: bansCommand, help: bansHelp, summary: 'list active bans' },
   ban: { run: banCommand, help: banHelp, summary: 'ban an address now' },

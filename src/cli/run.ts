@@ -78,14 +78,12 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     output.logger.error(`Crashed: ${e.stack ?? e.message}`);
     process.exit(70);
   });
-  if (a.values.recover === true) {
-    // Before the service opens the store: a damaged SQLite or file store is moved aside (stores/index.ts).
-    const recovered = await recoverStore(config.store, { log: output.logger });
-    if (!recovered.ok) { output.logger.error(recovered.error); output.close(); return fail(recovered.error); }
-  }
   const code = await runService({
     configFile: file, config, pidfile, debug, dryRun: a.values['dry-run'] === true, detached, log: output, version: version(),
     onStarted: detached ? reportToParent : undefined,
+    // A damaged SQLite or file store is moved aside (stores/index.ts) — only once the pidfile is ours, so a
+    // second "run --recover" cannot move the store of a daemon that is running.
+    ...(a.values.recover === true ? { prepareStore: () => recoverStore(config.store, { log: output.logger }) } : {}),
   });
   output.close();
   return code;

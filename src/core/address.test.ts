@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { addressBytes, formatIPv6, isIPv4, parseAddress, type Address } from './address.js';
+import {
+  addressBytes, formatIPv6, ipv4Address, isIPv4, parseAddress, parseIPv4, parseIPv4Span, parseIPv6Groups, parseIPv6Into, type Address,
+} from './address.js';
 
 /** Input → canonical text. */
 const accepted: readonly (readonly [string, string])[] = [
@@ -141,5 +143,115 @@ describe('addressBytes', () => {
   it('tells the families apart after folding', () => {
     expect(isIPv4(parseAddress('::ffff:1.2.3.4') as Address)).toBe(true);
     expect(isIPv4(parseAddress('::1') as Address)).toBe(false);
+  });
+});
+
+/**
+ * The parsers before they were rewritten on char codes for speed, kept as the reference the rewrite must
+ * agree with on any input (regexes and splits, easy to check against the RFCs by eye).
+ */
+const reference = {
+  parseIPv4(text: string): number | undefined {
+    const parts = text.split('.');
+    if (parts.length !== 4) return undefined;
+    let value = 0;
+    for (const part of parts) {
+      if (!/^(?:0|[1-9]\d{0,2})$/.test(part)) return undefined;
+      const n = Number(part);
+      if (n > 255) return undefined;
+      value = value * 256 + n;
+    }
+    return value;
+  },
+  parseIPv6Groups(text: string): number[] | undefined {
+    if (text.length < 2 || text.length > 45) return undefined;
+    let head = text;
+    let tailV4: number | undefined;
+    const lastColon = text.lastIndexOf(':');
+    if (text.indexOf('.', lastColon) !== -1) {
+      tailV4 = reference.parseIPv4(text.slice(lastColon + 1));
+      if (tailV4 === undefined) return undefined;
+      head = text.slice(0, lastColon + 1);
+      if (!head.endsWith('::')) head = head.slice(0, -1);
+    }
+    const want = tailV4 === undefined ? 8 : 6;
+    const halves = head.split('::');
+    if (halves.length > 2) return undefined;
+    const parse = (s: string): number[] | undefined => {
+      if (s === '') return [];
+      const groups: number[] = [];
+      for (const g of s.split(':')) {
+        if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
+        groups.push(parseInt(g, 16));
+      }
+      return groups;
+    };
+    const left = parse(halves[0] ?? '');
+    if (!left) return undefined;
+    let groups: number[];
+    if (halves.length === 2) {
+      const right = parse(halves[1] ?? '');
+      if (!right) return undefined;
+      const fill = want - left.length - right.length;
+      if (fill < 1) return undefined;
+      groups = [...left, ...new Array<number>(fill).fill(0), ...right];
+    } else {
+      if (left.length !== want) return undefined;
+      groups = left;
+    }
+    if (tailV4 !== undefined) groups.push(tailV4 >>> 16, tailV4 & 0xffff);
+    return groups;
+  },
+  formatIPv6(groups: readonly number[]): string {
+    let bestStart = -1, bestLen = 1;
+    for (let i = 0; i < 8;) {
+      if (groups[i] !== 0) { i++; continue; }
+      let j = i;
+      while (j < 8 && groups[j] === 0) j++;
+      if (j - i > bestLen) { bestStart = i; bestLen = j - i; }
+      i = j;
+    }
+    const hex = groups.map((g) => g.toString(16));
+    if (bestStart < 0) return hex.join(':');
+    return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+  },
+};
+
+describe('the char-code parsers', () => {
+  let seed = 99;
+  const rnd = (n: number): number => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return (seed >>> 8) % n; };
+  const pieces = ['0', '1', '00', '01', '10', '255', '256', '999', 'ff', 'FFFF', 'fffff', 'abcd', '12345', 'g', ':', '::',
+    '.', '..', '1.2.3.4', '0.0.0.0', '010', ' ', '%', 'eth0', '[', ']', '-', '+1', '\u0661', '０', ''];
+  const random = (): string => Array.from({ length: 1 + rnd(12) }, () => pieces[rnd(pieces.length)] as string).join('');
+
+  it('agree with the reference on random text', () => {
+    for (let i = 0; i < 200_000; i++) {
+      const text = random();
+      if (parseIPv4(text) !== reference.parseIPv4(text)) expect([text, parseIPv4(text)]).toEqual([text, reference.parseIPv4(text)]);
+      const groups = parseIPv6Groups(text);
+      const want = reference.parseIPv6Groups(text);
+      if (JSON.stringify(groups) !== JSON.stringify(want)) expect([text, groups]).toEqual([text, want]);
+    }
+  });
+
+  it('agree with the reference on every zero pattern and on spans inside longer text', () => {
+    for (let mask = 0; mask < 256; mask++) {
+      const groups = Array.from({ length: 8 }, (_, i) => ((mask >> i) & 1 ? 0 : i + 1));
+      expect(formatIPv6(groups)).toBe(reference.formatIPv6(groups));
+      const text = formatIPv6(groups);
+      expect(parseIPv6Groups(text)).toEqual(groups);
+      const out: number[] = [];
+      expect(parseIPv6Into(`x ${text}:1.2.3.4 y`, 2, 2 + text.length, out)).toBe(true);
+      expect(out).toEqual(groups);
+    }
+    expect(parseIPv4Span('from 10.0.0.1 port', 5, 13)).toBe(0x0a000001);
+    expect(parseIPv4Span('from 10.0.0.1 port', 5, 14)).toBe(-1);
+  });
+
+  it('make the same string for an IPv4 value as parseAddress does for its text', () => {
+    for (const text of ['0.0.0.0', '10.1.2.3', '255.255.255.255', '192.0.2.1']) {
+      expect(ipv4Address(parseIPv4(text) as number)).toBe(parseAddress(text));
+    }
+    expect(() => ipv4Address(2 ** 32)).toThrow(RangeError);
   });
 });

@@ -7,8 +7,6 @@ declare const addressBrand: unique symbol;
  */
 export type Address = string & { readonly [addressBrand]: true };
 
-const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
-
 /**
  * The 32-bit value of the strict dotted quad `text.slice(start, end)`, or -1: four parts of one to three ASCII
  * digits, no leading zero (`010` is octal to some resolvers), each at most 255. Works on char codes without
@@ -55,46 +53,84 @@ export function ipv4Address(value: number): Address {
   return formatIPv4(value) as Address;
 }
 
+/** The value of the hex digit `c` (a char code), or -1. */
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  const l = c | 0x20; // a-f and A-F alike
+  return l >= 97 && l <= 102 ? l - 87 : -1;
+}
+
+/**
+ * Reads the groups of `text[start, end)` separated by single colons (each 1 to 4 hex digits) into `out` from
+ * `at`; returns how many, or -1. An empty part has none; an empty group (`a::b` split badly, a trailing `:`)
+ * is an error.
+ */
+function hexGroups(text: string, start: number, end: number, out: number[], at: number): number {
+  if (start === end) return 0;
+  let n = 0, value = 0, digits = 0;
+  for (let i = start; i <= end; i++) {
+    if (i === end || text.charCodeAt(i) === 58 /* : */) {
+      if (digits === 0 || at + n >= 8) return -1;
+      out[at + n++] = value;
+      value = 0;
+      digits = 0;
+      continue;
+    }
+    const d = hexDigit(text.charCodeAt(i));
+    if (d < 0 || ++digits > 4) return -1;
+    value = value * 16 + d;
+  }
+  return n;
+}
+
+/**
+ * Parses IPv6 text `text[start, end)` (zone already removed) into eight 16-bit groups in `out`; false when it
+ * is not one. Char codes only, no slices or regexes: trackers key every hit by it.
+ */
+export function parseIPv6Into(text: string, start: number, end: number, out: number[]): boolean {
+  if (end - start < 2 || end - start > 45) return false;
+  const lastColon = text.lastIndexOf(':', end - 1);
+  if (lastColon < start) return false;
+  let headEnd = end, want = 8, tail = -1;
+  const dot = text.indexOf('.', lastColon);
+  if (dot !== -1 && dot < end) {
+    tail = parseIPv4Span(text, lastColon + 1, end);
+    if (tail < 0) return false;
+    want = 6;
+    // "::1.2.3.4" leaves "::"; "a:b::1.2.3.4" leaves "a:b::"; "a:b:c:d:e:f:1.2.3.4" leaves "a:…:f"
+    headEnd = lastColon > start && text.charCodeAt(lastColon - 1) === 58 ? lastColon + 1 : lastColon;
+  }
+  const double = text.indexOf('::', start);
+  let count: number;
+  if (double === -1 || double + 2 > headEnd) {
+    count = hexGroups(text, start, headEnd, out, 0);
+    if (count !== want) return false;
+  } else {
+    // At most one "::", as split("::") sees it: the rest after the first may not hold another.
+    const rightStart = double + 2;
+    const again = text.indexOf('::', rightStart);
+    if (again !== -1 && again + 2 <= headEnd) return false;
+    const left = hexGroups(text, start, double, out, 0);
+    if (left < 0) return false;
+    const right = hexGroups(text, rightStart, headEnd, out, left);
+    if (right < 0) return false;
+    const fill = want - left - right;
+    if (fill < 1) return false;
+    // Move the right part to the end and zero the gap.
+    for (let i = right - 1; i >= 0; i--) out[left + fill + i] = out[left + i]!;
+    for (let i = 0; i < fill; i++) out[left + i] = 0;
+  }
+  if (tail >= 0) {
+    out[6] = tail >>> 16;
+    out[7] = tail & 0xffff;
+  }
+  return true;
+}
+
 /** Parses IPv6 text (zone already removed) into eight 16-bit groups. */
 export function parseIPv6Groups(text: string): number[] | undefined {
-  if (text.length < 2 || text.length > 45) return undefined;
-  let head = text;
-  let tailV4: number | undefined;
-  const lastColon = text.lastIndexOf(':');
-  if (text.indexOf('.', lastColon) !== -1) {
-    tailV4 = parseIPv4(text.slice(lastColon + 1));
-    if (tailV4 === undefined) return undefined;
-    head = text.slice(0, lastColon + 1);
-    // "::1.2.3.4" leaves "::"; "a:b::1.2.3.4" leaves "a:b::"; "a:b:c:d:e:f:1.2.3.4" leaves "a:…:f:"
-    if (!head.endsWith('::')) head = head.slice(0, -1);
-  }
-  const want = tailV4 === undefined ? 8 : 6;
-  const halves = head.split('::');
-  if (halves.length > 2) return undefined;
-  const parse = (s: string): number[] | undefined => {
-    if (s === '') return [];
-    const groups: number[] = [];
-    for (const g of s.split(':')) {
-      if (!HEX_GROUP.test(g)) return undefined;
-      groups.push(parseInt(g, 16));
-    }
-    return groups;
-  };
-  const left = parse(halves[0] ?? '');
-  if (!left) return undefined;
-  let groups: number[];
-  if (halves.length === 2) {
-    const right = parse(halves[1] ?? '');
-    if (!right) return undefined;
-    const fill = want - left.length - right.length;
-    if (fill < 1) return undefined;
-    groups = [...left, ...new Array<number>(fill).fill(0), ...right];
-  } else {
-    if (left.length !== want) return undefined;
-    groups = left;
-  }
-  if (tailV4 !== undefined) groups.push(tailV4 >>> 16, tailV4 & 0xffff);
-  return groups;
+  const out = [0, 0, 0, 0, 0, 0, 0, 0];
+  return parseIPv6Into(text, 0, text.length, out) ? out : undefined;
 }
 
 /** RFC 5952 text of eight groups: longest run (≥ 2) of zero groups becomes "::", leftmost on a tie. */
@@ -107,9 +143,17 @@ export function formatIPv6(groups: readonly number[]): string {
     if (j - i > bestLen) { bestStart = i; bestLen = j - i; }
     i = j;
   }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+  let out = '';
+  for (let i = 0; i < 8; i++) {
+    if (i === bestStart) {
+      out += i === 0 ? '::' : ':';
+      i += bestLen - 1;
+      continue;
+    }
+    out += (groups[i] ?? 0).toString(16);
+    if (i < 7) out += ':';
+  }
+  return out;
 }
 
 /**

@@ -4,66 +4,17 @@ import { computeBan } from '../bans/policy.js';
 import { createUnbanSchedule, type UnbanSchedule } from '../bans/schedule.js';
 import type { Config } from '../config/types.js';
 import type { Address } from '../core/address.js';
-import type { Cidr, CidrSet } from '../core/cidr.js';
-import type { Clock } from '../core/clock.js';
-import type { Logger } from '../core/log.js';
+import type { CidrSet } from '../core/cidr.js';
 import { banKey, type Ban, type Hit, type Offence } from '../core/types.js';
-import type { Notifier, NoticeEvent } from '../notifiers/notifier.js';
-import type { Source } from '../sources/source.js';
-import type { Store } from '../stores/store.js';
-import { createApplier, groupByAction, type ApplyCounters } from './apply.js';
-import type { Jail } from './jail.js';
+import type { NoticeEvent } from '../notifiers/notifier.js';
+import { createApplier, groupByAction } from './apply.js';
+import type { Daemon, DaemonCounters, DaemonDeps, ReloadOutcome } from './daemon-types.js';
+import { createSourceFollower } from './follow.js';
 import { lastWindow } from './last-window.js';
 import { selfAddresses } from './self-addresses.js';
 import { banMoves, buildWorld, leftovers, restartKeys, usedActions, type World } from './world.js';
 
-export interface DaemonDeps {
-  readonly clock: Clock;
-  readonly log: Logger;
-  readonly store: Store;
-  /** Log what would be banned and call no action. */
-  readonly dryRun?: boolean;
-  /** Injected for tests; defaults to the machine's own addresses and gateways. */
-  readonly selfAddresses?: () => Address[];
-  /** Injected for tests; by default the daemon builds the notifiers the config defines. */
-  readonly notifiers?: ReadonlyMap<string, Notifier>;
-}
-
-export interface ManualBan { readonly forMs?: number; readonly permanent?: boolean; readonly force?: boolean }
-
-export interface DaemonCounters {
-  bans: number; unbans: number; storeErrors: number; startedAt: number; restored: number; expiredWhileDown: number; reloads: number;
-}
-
-/** What a reload changed, for the log and the `reload` command. */
-export interface ReloadSummary {
-  readonly added: string[]; readonly removed: string[]; readonly changed: string[]; readonly kept: string[];
-  /** Keys that changed but need a restart; the daemon goes on with their old values. */
-  readonly needRestart: string[];
-}
-export type ReloadOutcome = { ok: true; summary: ReloadSummary } | { ok: false; errors: string[] };
-
-export interface Daemon {
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  /**
-   * Switches to `config`: parts whose config is unchanged are kept (an unchanged jail keeps its tracker
-   * state), the rest is rebuilt, and active bans move to the actions their jails now use; bans of jails that
-   * are gone are lifted. A failure (an action that cannot start) leaves the running config untouched.
-   * Reloads run one at a time.
-   */
-  reload(config: Config): Promise<ReloadOutcome>;
-  readonly jails: ReadonlyMap<string, Jail>;
-  readonly notifiers: ReadonlyMap<string, Notifier>;
-  readonly counters: DaemonCounters;
-  readonly applyCounters: ApplyCounters;
-  activeBans(): Ban[];
-  ban(address: Address, jail: string, how: ManualBan): Promise<{ ok: true; ban: Ban } | { ok: false; error: string }>;
-  unban(address: Address, jail: string | undefined, reason?: string): Promise<Ban[]>;
-  whitelisted(address: Address): Cidr | undefined;
-  readonly config: Config;
-  readonly dryRun: boolean;
-}
+export type { Daemon, DaemonCounters, DaemonDeps, ManualBan, ReloadOutcome, ReloadSummary } from './daemon-types.js';
 
 /** Builds the whole pipeline from a validated config. Throws only for what the config check cannot see. */
 export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
@@ -73,7 +24,7 @@ export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
   const pending = new Set<string>();
   const origin = hostname();
   const initialized = new Set<Action>();
-  const following = new Map<Source, AbortController>();
+  const follower = createSourceFollower();
   let stopping = false;
   let reloading: Promise<unknown> = Promise.resolve();
 
@@ -219,24 +170,7 @@ export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
     }
   }
 
-  /** Follows the sources of every jail that nobody follows yet; stops those no jail uses any more. */
-  async function followSources(): Promise<void> {
-    const wanted = new Map<Source, string>();
-    for (const j of world.jails.values()) for (const s of j.sources) wanted.set(s, j.name);
-    for (const [s, ctl] of following) {
-      if (wanted.has(s)) continue;
-      ctl.abort();
-      following.delete(s);
-      await s.stopped();
-    }
-    for (const [s, jail] of wanted) {
-      if (following.has(s)) continue;
-      const ctl = new AbortController();
-      following.set(s, ctl);
-      // By name, not by object: a reload may put a rebuilt jail behind a source that keeps running.
-      await s.start((lines) => world.jails.get(jail)?.handle(lines), ctl.signal);
-    }
-  }
+  const followSources = (): Promise<void> => follower.follow(world.jails, (jail, lines) => world.jails.get(jail)?.handle(lines));
 
   async function reload(next: Config): Promise<ReloadOutcome> {
     if (stopping) return { ok: false, errors: ['The daemon is stopping'] };
@@ -314,11 +248,9 @@ export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
     async stop() {
       stopping = true;
       await reloading;
-      for (const ctl of following.values()) ctl.abort();
       for (const t of timers) t();
       schedule.clear();
-      await Promise.all([...following.keys()].map((s) => s.stopped()));
-      following.clear();
+      await follower.stopAll();
       applier.close();
       for (const a of initialized) {
         const r = await a.close();

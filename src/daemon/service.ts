@@ -21,6 +21,11 @@ export interface ServiceOptions {
   readonly detached: boolean;
   readonly log: LogOutput;
   readonly version: string;
+  /**
+   * Runs once the pidfile is ours and before the store opens (`run --recover` moves a damaged store aside):
+   * never while another daemon may be using the store.
+   */
+  readonly prepareStore?: () => Promise<{ readonly ok: true } | { readonly ok: false; readonly error: string }>;
   /** Called once: with no argument when the daemon is up (pidfile written, socket listening), else the error. */
   readonly onStarted?: (error?: string) => void;
 }
@@ -54,6 +59,8 @@ export async function runService(o: ServiceOptions): Promise<number> {
   }
   const claimed = await claimPidfileWaiting(o.pidfile, 3000);
   if (!claimed.ok) return refuse(claimed.error);
+  const prepared = await o.prepareStore?.();
+  if (prepared && !prepared.ok) { releasePidfile(o.pidfile); return refuse(prepared.error); }
 
   let store: Store | undefined;
   let daemon: Daemon | undefined;

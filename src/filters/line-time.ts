@@ -24,15 +24,17 @@ export const SYSLOG_PATTERN = String.raw`(?:${BSD}|${ISO}|${FULL}|${UNIX}) \S{1,
 const SLASH = String.raw`\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}`;
 const CTIME = String.raw`[A-Z][a-z]{2} [A-Z][a-z]{2} {1,2}\d{1,2} \d{2}:\d{2}:\d{2}(?:\.\d{1,9})? \d{4}`;
 const CLF = String.raw`\d{2}/[A-Z][a-z]{2}/\d{4}:\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?: [+-]\d{4})?`;
+const TAI64N = String.raw`@[0-9a-f]{24}`;
 
 /**
  * The regex source `<DATE>` expands to: a timestamp alone, without the host name that follows a syslog head.
  * Every head `<SYSLOG>` knows, and the timestamps servers write in their own log files: nginx's error log
  * `2026/11/25 16:55:59`, Apache's error log `Wed Nov 25 16:55:59.123456 2026` (inside brackets, which the
- * rule writes), the common log format `25/Nov/2026:16:55:59 +0000` and HAProxy's `25/Nov/2026:16:55:59.123`.
+ * rule writes), the common log format `25/Nov/2026:16:55:59 +0000`, HAProxy's `25/Nov/2026:16:55:59.123` and
+ * daemontools' TAI64N label `@400000004c91b044077a9e94`.
  * Used by filters imported from fail2ban, whose rules are written for lines with the date cut out.
  */
-export const DATE_PATTERN = `(?:${BSD}|${ISO}|${FULL}|${UNIX}|${SLASH}|${CTIME}|${CLF})`;
+export const DATE_PATTERN = `(?:${BSD}|${ISO}|${FULL}|${UNIX}|${SLASH}|${CTIME}|${CLF}|${TAI64N})`;
 
 const BSD_RE = /^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?= |$)/;
 const ISO_RE =

@@ -1,5 +1,5 @@
 import { parseAddress, type Address } from '../core/address.js';
-import { banKey, type Hit } from '../core/types.js';
+import type { Hit } from '../core/types.js';
 import type { Position } from '../sources/source.js';
 import type { StoredBan } from './store.js';
 
@@ -23,83 +23,128 @@ export type JournalRecord =
   | { op: 'pos'; key: string; value: Position; at: number }
   | { op: 'prune'; before: number };
 
-interface Row { ban: StoredBan; bytes: number }
-interface StoredHit { hit: Hit; seq: number; bytes: number }
+/** A hit as held in memory: its address and jail are the keys it is filed under, so it does not repeat them. */
+interface Kept { readonly at: number; readonly line: string; readonly rule: number; readonly seq: number }
+const NO_RULE = -1;
 
-/** Rough serialized size of a hit: its text plus the JSON around it. Used only to decide when to compact. */
-const hitBytes = (h: HitRecord): number => h.line.length + h.address.length + h.jail.length + 60;
+/*
+ * Memory layout. The whole state lives in memory, so it is laid out for size (docs/stores.md has the
+ * measured cost): hits keep only time, line and rule; "which jails, which bans" per address is a bare number
+ * or a small array rather than a Set, since nearly every address has one; indexes are nested by jail (a
+ * handful) instead of keyed by a "jail address" string per row; and the strings that repeat on every row
+ * (jail, reason, origin) are shared.
+ */
+
+/** Rough serialized sizes, used only to decide when the journal is worth compacting. */
+const banBytes = (b: StoredBan): number => 170 + b.address.length + b.jail.length + b.reason.length + b.origin.length + (b.liftReason?.length ?? 0);
+const keptBytes = (address: string, jail: string, h: Kept): number => 60 + address.length + jail.length + h.line.length;
+
+type Ids = number | number[];
+const idsOf = (ids: Ids | undefined): readonly number[] => (ids === undefined ? [] : typeof ids === 'number' ? [ids] : ids);
+const withId = (ids: Ids | undefined, id: number): Ids => (ids === undefined ? id : [...idsOf(ids), id]);
+const withoutId = (ids: Ids | undefined, id: number): Ids | undefined => {
+  const rest = idsOf(ids).filter((x) => x !== id);
+  return rest.length === 0 ? undefined : rest.length === 1 ? rest[0] : rest;
+};
+
+/** A two-level map, jail then address: jails are few, so no per-row key string is made. */
+function byJail<V>() {
+  const outer = new Map<string, Map<string, V>>();
+  return {
+    get: (jail: string, address: string): V | undefined => outer.get(jail)?.get(address),
+    set(jail: string, address: string, v: V): void {
+      let inner = outer.get(jail);
+      if (!inner) outer.set(jail, (inner = new Map()));
+      inner.set(address, v);
+    },
+    delete(jail: string, address: string): void {
+      const inner = outer.get(jail);
+      inner?.delete(address);
+      if (inner?.size === 0) outer.delete(jail);
+    },
+    jails: (): IterableIterator<string> => outer.keys(),
+    *entries(): Generator<[string, string, V]> {
+      for (const [jail, inner] of outer) for (const [address, v] of inner) yield [jail, address, v];
+    },
+    get size(): number { let n = 0; for (const inner of outer.values()) n += inner.size; return n; },
+  };
+}
 
 export type FileState = ReturnType<typeof createFileState>;
 
 /** `onInvalid` is told about every record whose address does not parse; such a record is skipped. */
 export function createFileState(onInvalid: (what: string, raw: string) => void) {
-  const bans = new Map<number, Row>();
-  const active = new Map<string, number>();
-  const byAddress = new Map<string, Set<number>>();
-  const hits = new Map<string, StoredHit[]>();
-  const hitJails = new Map<string, Set<string>>();
+  const bans = new Map<number, StoredBan>();
+  const active = byJail<number>();
+  const byAddress = new Map<string, Ids>();
+  const hits = byJail<Kept[]>();
   const positions = new Map<string, { value: Position; at: number; bytes: number }>();
+  const shared = new Map<string, string>();
   let nextId = 1, hitSeq = 0, liveBytes = 0, hitCount = 0;
 
-  const forgetBan = (id: number): void => {
-    const row = bans.get(id);
-    if (!row) return;
-    bans.delete(id);
-    liveBytes -= row.bytes;
-    const ids = byAddress.get(row.ban.address);
-    ids?.delete(id);
-    if (ids?.size === 0) byAddress.delete(row.ban.address);
-    const key = banKey(row.ban.jail, row.ban.address);
-    if (active.get(key) === id) active.delete(key);
+  /** The one copy of a string that repeats on many rows; bounded, so odd values cannot grow it forever. */
+  const share = (s: string): string => {
+    const known = shared.get(s);
+    if (known !== undefined) return known;
+    if (shared.size < 10_000) shared.set(s, s);
+    return s;
   };
 
-  const setHits = (key: string, address: string, jail: string, list: StoredHit[]): void => {
-    if (list.length > 0) { hits.set(key, list); return; }
-    hits.delete(key);
-    const jails = hitJails.get(address);
-    jails?.delete(jail);
-    if (jails?.size === 0) hitJails.delete(address);
+  const forgetBan = (id: number): void => {
+    const ban = bans.get(id);
+    if (!ban) return;
+    bans.delete(id);
+    liveBytes -= banBytes(ban);
+    const rest = withoutId(byAddress.get(ban.address), id);
+    if (rest === undefined) byAddress.delete(ban.address); else byAddress.set(ban.address, rest);
+    if (active.get(ban.jail, ban.address) === id) active.delete(ban.jail, ban.address);
+  };
+
+  const setHits = (jail: string, address: string, list: Kept[]): void => {
+    if (list.length > 0) hits.set(jail, address, list); else hits.delete(jail, address);
   };
 
   const applyHits = (records: readonly HitRecord[], keep: number): void => {
-    const touched = new Map<string, { address: string; jail: string }>();
+    const touched = new Map<string, Set<Address>>();
     for (const r of records) {
       const address = parseAddress(r.address);
       if (address === undefined) { onInvalid('hit', r.address); continue; }
-      const key = banKey(r.jail, address);
-      const hit: Hit = r.rule === undefined ? { address, jail: r.jail, at: r.at, line: r.line } : { address, jail: r.jail, at: r.at, line: r.line, rule: r.rule };
-      const list = hits.get(key) ?? [];
-      list.push({ hit, seq: hitSeq++, bytes: hitBytes(r) });
-      hits.set(key, list);
-      let jails = hitJails.get(address);
-      if (!jails) hitJails.set(address, (jails = new Set()));
-      jails.add(r.jail);
-      touched.set(key, { address, jail: r.jail });
-      liveBytes += hitBytes(r);
+      const jail = share(r.jail);
+      const kept: Kept = { at: r.at, line: r.line, rule: r.rule ?? NO_RULE, seq: hitSeq++ };
+      const list = hits.get(jail, address) ?? [];
+      list.push(kept);
+      hits.set(jail, address, list);
+      let addresses = touched.get(jail);
+      if (!addresses) touched.set(jail, (addresses = new Set()));
+      addresses.add(address);
+      liveBytes += keptBytes(address, jail, kept);
       hitCount++;
     }
-    for (const [key, { address, jail }] of touched) {
-      const list = (hits.get(key) ?? []).sort((a, b) => a.hit.at - b.hit.at || a.seq - b.seq);
-      const dropped = list.splice(0, Math.max(0, list.length - keep));
-      for (const d of dropped) { liveBytes -= d.bytes; hitCount--; }
-      setHits(key, address, jail, list);
+    for (const [jail, addresses] of touched) {
+      for (const address of addresses) {
+        const list = (hits.get(jail, address) ?? []).sort((a, b) => a.at - b.at || a.seq - b.seq);
+        const dropped = list.splice(0, Math.max(0, list.length - keep));
+        for (const d of dropped) { liveBytes -= keptBytes(address, jail, d); hitCount--; }
+        setHits(jail, address, list);
+      }
     }
   };
 
   const prune = (before: number): number => {
     let deleted = 0;
-    for (const [id, row] of bans) {
-      if (row.ban.liftedAt !== null && row.ban.liftedAt < before) { forgetBan(id); deleted++; }
+    for (const [id, ban] of bans) {
+      if (ban.liftedAt !== null && ban.liftedAt < before) { forgetBan(id); deleted++; }
     }
-    for (const [key, list] of hits) {
-      const keep = list.filter((h) => h.hit.at >= before);
-      if (keep.length === list.length) continue;
-      for (const d of list) if (d.hit.at < before) { liveBytes -= d.bytes; hitCount--; deleted++; }
-      const first = list[0]?.hit;
-      if (first) setHits(key, first.address, first.jail, keep);
+    for (const [jail, address, list] of hits.entries()) { // deleting while iterating a Map is safe
+      if (list.every((h) => h.at >= before)) continue;
+      for (const d of list) if (d.at < before) { liveBytes -= keptBytes(address, jail, d); hitCount--; deleted++; }
+      setHits(jail, address, list.filter((h) => h.at >= before));
     }
     return deleted;
   };
+
+  const toHit = (address: Address, jail: string, h: Kept): Hit =>
+    (h.rule === NO_RULE ? { address, jail, at: h.at, line: h.line } : { address, jail, at: h.at, line: h.line, rule: h.rule });
 
   return {
     get nextId() { return nextId; },
@@ -114,26 +159,23 @@ export function createFileState(onInvalid: (what: string, raw: string) => void) 
           nextId = Math.max(nextId, r.id + 1);
           if (address === undefined) { onInvalid('ban', r.address); return 0; }
           const ban: StoredBan = {
-            id: r.id, address, jail: r.jail, bannedAt: r.bannedAt, until: r.until, count: r.count, reason: r.reason,
-            origin: r.origin, liftedAt: r.liftedAt, liftReason: r.liftReason,
+            id: r.id, address, jail: share(r.jail), bannedAt: r.bannedAt, until: r.until, count: r.count, reason: share(r.reason),
+            origin: share(r.origin), liftedAt: r.liftedAt, liftReason: r.liftReason === null ? null : share(r.liftReason),
           };
           forgetBan(r.id);
-          bans.set(r.id, { ban, bytes });
-          liveBytes += bytes;
-          let ids = byAddress.get(address);
-          if (!ids) byAddress.set(address, (ids = new Set()));
-          ids.add(r.id);
-          if (ban.liftedAt === null) active.set(banKey(ban.jail, address), r.id);
+          bans.set(r.id, ban);
+          liveBytes += banBytes(ban);
+          byAddress.set(address, withId(byAddress.get(address), r.id));
+          if (ban.liftedAt === null) active.set(ban.jail, address, r.id);
           return 0;
         }
         case 'lift': {
-          const row = bans.get(r.id);
-          if (!row || row.ban.liftedAt !== null) return 0;
-          row.ban = { ...row.ban, liftedAt: r.at, liftReason: r.reason };
-          row.bytes += bytes;
-          liveBytes += bytes;
-          const key = banKey(row.ban.jail, row.ban.address);
-          if (active.get(key) === r.id) active.delete(key);
+          const ban = bans.get(r.id);
+          if (!ban || ban.liftedAt !== null) return 0;
+          const lifted = { ...ban, liftedAt: r.at, liftReason: share(r.reason) };
+          bans.set(r.id, lifted);
+          liveBytes += banBytes(lifted) - banBytes(ban);
+          if (active.get(ban.jail, ban.address) === r.id) active.delete(ban.jail, ban.address);
           return 0;
         }
         case 'hits': applyHits(r.hits, r.keep); return 0;
@@ -146,46 +188,40 @@ export function createFileState(onInvalid: (what: string, raw: string) => void) 
       }
     },
 
-    activeBan: (jail: string, address: Address): StoredBan | undefined => {
-      const id = active.get(banKey(jail, address));
-      return id === undefined ? undefined : bans.get(id)?.ban;
+    activeBan(jail: string, address: Address): StoredBan | undefined {
+      const id = active.get(jail, address);
+      return id === undefined ? undefined : bans.get(id);
     },
     banAt(jail: string, address: Address, bannedAt: number): StoredBan | undefined {
-      for (const id of byAddress.get(address) ?? []) {
-        const ban = bans.get(id)?.ban;
-        if (ban && ban.jail === jail && ban.bannedAt === bannedAt) return ban;
-      }
-      return undefined;
+      return idsOf(byAddress.get(address)).map((id) => bans.get(id)).find((b) => b?.jail === jail && b.bannedAt === bannedAt);
     },
-    activeBans: (): StoredBan[] => [...active.values()].sort((a, b) => a - b).flatMap((id) => bans.get(id)?.ban ?? []),
+    activeBans: (): StoredBan[] => [...active.entries()].map(([, , id]) => id).sort((a, b) => a - b).flatMap((id) => bans.get(id) ?? []),
     banCount(address: Address, jail: string | undefined, since: number): number {
-      let n = 0;
-      for (const id of byAddress.get(address) ?? []) {
-        const ban = bans.get(id)?.ban;
-        if (ban && ban.bannedAt >= since && (jail === undefined || ban.jail === jail)) n++;
-      }
-      return n;
+      return idsOf(byAddress.get(address)).filter((id) => {
+        const ban = bans.get(id);
+        return ban !== undefined && ban.bannedAt >= since && (jail === undefined || ban.jail === jail);
+      }).length;
     },
     banHistory(address: Address, limit: number): StoredBan[] {
-      const rows = [...byAddress.get(address) ?? []].flatMap((id) => bans.get(id)?.ban ?? []);
+      const rows = idsOf(byAddress.get(address)).flatMap((id) => bans.get(id) ?? []);
       return rows.sort((a, b) => b.bannedAt - a.bannedAt || b.id - a.id).slice(0, limit);
     },
     recentHits(address: Address, limit: number): Hit[] {
-      const all = [...hitJails.get(address) ?? []].flatMap((jail) => hits.get(banKey(jail, address)) ?? []);
-      return all.sort((a, b) => b.hit.at - a.hit.at || b.seq - a.seq).slice(0, limit).map((h) => h.hit);
+      const all = [...hits.jails()].flatMap((jail) => (hits.get(jail, address) ?? []).map((h) => ({ jail, h })));
+      return all.sort((a, b) => b.h.at - a.h.at || b.h.seq - a.h.seq).slice(0, limit).map(({ jail, h }) => toHit(address, jail, h));
     },
     position: (key: string): Position | undefined => positions.get(key)?.value,
     /** Ids of every ban row in the order they were stored (ids only grow), for `store export` to page through. */
     banIds: (): number[] => [...bans.keys()],
-    ban: (id: number): StoredBan | undefined => bans.get(id)?.ban,
+    ban: (id: number): StoredBan | undefined => bans.get(id),
     counts: () => ({ activeBans: active.size, historyRows: bans.size, hitRows: hitCount }),
 
     /** The shortest journal that rebuilds this state: what compaction writes. */
     *snapshot(): Generator<JournalRecord> {
       yield { op: 'header', format: JOURNAL_FORMAT, version: JOURNAL_VERSION, nextId };
-      for (const { ban } of bans.values()) yield { op: 'ban', ...ban };
-      for (const list of hits.values()) {
-        const records: HitRecord[] = list.map(({ hit }) => hit);
+      for (const ban of bans.values()) yield { op: 'ban', ...ban };
+      for (const [jail, address, list] of hits.entries()) {
+        const records: HitRecord[] = list.map((h) => (h.rule === NO_RULE ? { address, jail, at: h.at, line: h.line } : { address, jail, at: h.at, line: h.line, rule: h.rule }));
         yield { op: 'hits', keep: records.length, hits: records };
       }
       for (const [key, { value, at }] of positions) yield { op: 'pos', key, value, at };

@@ -1,4 +1,4 @@
-import { parseIPv4Span, parseIPv6Groups, type Address } from '../core/address.js';
+import { parseIPv4Span, parseIPv6Into, type Address } from '../core/address.js';
 
 /**
  * A map from {@link Address} to a fixed number of doubles and 32-bit integers per address, over typed arrays:
@@ -68,16 +68,17 @@ export function createAddressTable(floatStride: number, intStride: number): Addr
   let tail = NONE;
   // The key being looked up, parsed once per call.
   let k0 = 0, k1 = 0, k2 = 0, k3 = 0;
+  const groups = [0, 0, 0, 0, 0, 0, 0, 0];
 
   const parseKey = (address: Address): void => {
     const v4 = parseIPv4Span(address, 0, address.length);
     if (v4 >= 0) { k0 = 0; k1 = 0; k2 = 0xffff; k3 = v4 | 0; return; }
-    const g = parseIPv6Groups(address);
-    if (g === undefined) throw new TypeError(`Not a canonical address: ${address}`);
-    k0 = (((g[0] ?? 0) << 16) | (g[1] ?? 0)) | 0;
-    k1 = (((g[2] ?? 0) << 16) | (g[3] ?? 0)) | 0;
-    k2 = (((g[4] ?? 0) << 16) | (g[5] ?? 0)) | 0;
-    k3 = (((g[6] ?? 0) << 16) | (g[7] ?? 0)) | 0;
+    const g = groups;
+    if (!parseIPv6Into(address, 0, address.length, g)) throw new TypeError(`Not a canonical address: ${address}`);
+    k0 = (g[0]! << 16) | g[1]!;
+    k1 = (g[2]! << 16) | g[3]!;
+    k2 = (g[4]! << 16) | g[5]!;
+    k3 = (g[6]! << 16) | g[7]!;
   };
   const hashOf = (a: number, b: number, c: number, d: number): number => mix(mix(mix(mix(a) ^ b) ^ c) ^ d);
   const hashEntry = (e: number): number => {

@@ -28,7 +28,14 @@ export interface ImportOptions {
 
 export interface ImportProblem { readonly message: string; readonly file: string; readonly line: number }
 
-export interface Omitted { readonly kind: 'failregex' | 'ignoreregex'; readonly where: string; readonly reason: string; readonly text: string }
+export interface Omitted {
+  readonly kind: 'failregex' | 'ignoreregex';
+  readonly where: string;
+  readonly reason: string;
+  readonly text: string;
+  /** The rule as DictDefence would write it were it a failure rule (prefix included), for diagnostics. */
+  readonly probe: readonly string[];
+}
 
 export interface ImportResult {
   readonly yaml: string;
@@ -40,8 +47,10 @@ export type ImportOutcome = { readonly ok: true; readonly value: ImportResult } 
 
 /** What replaces fail2ban's definitions (Python regex text, fail2ban tags allowed). */
 const OVERRIDES = new Map([
-  // The program (`_daemon`) becomes required; host name and time come from <SYSLOG>.
-  ['__prefix_line', String.raw`<SYSLOG>(?:\[ID \d+ \S+\] )?[\[\(]?<_daemon>(?:\(\S+\))?[\]\)]?(?:\[\d+\])?:? {1,2}(?:\[ID \d+ \S+\] )?`],
+  // A head, then either the host and the program (`_daemon`, required here where fail2ban makes it optional)
+  // or nothing: a daemon's own log file ("Jan 29 09:33:58 pop3-login: …") has neither, and in a syslog file
+  // a host name is always followed by a program, so another program's line cannot match this way.
+  ['__prefix_line', String.raw`<DATE> (?:(?:\S+ )?(?:\[ID \d+ \S+\] )?[\[\(]?<_daemon>(?:\(\S+\))?[\]\)]?(?:\[\d+\])?:? {1,2}(?:\[ID \d+ \S+\] )?)?(?:kernel: ?\[ {0,12}\d{1,12}\.\d{1,9}\]:? )?`],
   // dovecot.conf's (?:: (?:\w+\([^\):]*\) \w+|[^\(]+))* lets each ": reason" be split in 2^n ways.
   ['_bypass_reject_reason', String.raw`(?:: [^(]*(?:\([^):]*\)[^(]*)*)?`],
 ]);
@@ -74,13 +83,14 @@ export function importFail2banFilter(file: string, options: ImportOptions = {}):
 function withDate(python: string): string {
   const body = python.replace(/^\^/, '');
   if (body.includes('\\[\\]')) return body.split('\\[\\]').join('\\[<DATE>\\]');
-  if (body.startsWith('<SYSLOG>')) return body;
+  if (/^(?:<F-[A-Za-z0-9_-]+>|\(\?:)*<(?:SYSLOG|DATE)>/.test(body)) return body;
   return `<DATE> ?${body}`;
 }
 
 function convert(file: string, resolver: Resolver, options: ImportOptions): ImportOutcome {
   const errors: ImportProblem[] = [];
   const omitted: Omitted[] = [];
+  const notes: string[] = [];
   const mode = resolver.value('mode');
   const maxlines = Number(resolver.value('maxlines') ?? '1');
 
@@ -96,7 +106,7 @@ function convert(file: string, resolver: Resolver, options: ImportOptions): Impo
   let prefix = '';
   let prefixInRules = '';
   if (pref) {
-    const part = translatePart(prefixPy);
+    const part = translatePart(prefixPy, notes);
     // DictDefence's prefix may not hold the address (Apache's prefregex does): then it goes into each rule.
     if (part.hosts === 0) prefix = part.source; else prefixInRules = prefixPy;
   }
@@ -116,7 +126,11 @@ function convert(file: string, resolver: Resolver, options: ImportOptions): Impo
       }
       try {
         const t = translateRegex(python, { requireHost: kind === 'failregex' });
-        if (t.kind === 'skip') { omitted.push({ kind, where, reason: t.reason, text: line.text }); continue; }
+        if (t.kind === 'skip') {
+          omitted.push({ kind, where, reason: t.reason, text: line.text, probe: t.probe.map((p) => `(?:${prefix})${p}`) });
+          continue;
+        }
+        notes.push(...t.notes.map((n) => `${where}: ${n}`));
         for (const rule of t.rules) {
           const problem = checkRule(prefix, rule, kind);
           if (problem) throw new ConvertError(problem);
@@ -124,7 +138,7 @@ function convert(file: string, resolver: Resolver, options: ImportOptions): Impo
         }
       } catch (e) {
         if (!(e instanceof ConvertError)) throw e;
-        if (options.skipUnconvertible) omitted.push({ kind, where, reason: `cannot convert: ${e.message}`, text: line.text });
+        if (options.skipUnconvertible) omitted.push({ kind, where, reason: `cannot convert: ${e.message}`, text: line.text, probe: [] });
         else errors.push({ message: `Cannot convert ${kind} ${JSON.stringify(line.text.length > 120 ? `${line.text.slice(0, 117)}...` : line.text)}: ${e.message}`, file: line.origin?.file ?? file, line: line.origin?.line ?? 0 });
       }
     }
@@ -141,7 +155,7 @@ function convert(file: string, resolver: Resolver, options: ImportOptions): Impo
 
   const daemon = resolver.value('_daemon');
   const prefilter = daemon !== undefined && /^[A-Za-z0-9_.-]{3,}$/.test(daemon) && prefix.includes(daemon) ? daemon : undefined;
-  const yaml = emit({ file, mode, maxlines, searchAnywhere, prefix, prefilter, failregex, ignoreregex, omitted });
+  const yaml = emit({ file, mode, maxlines, searchAnywhere, prefix, prefilter, failregex, ignoreregex, omitted, notes: [...new Set(notes)] });
   // The loader is the final judge: a converted file that it refuses is a bug here, not a user error.
   const loaded = parseFilterText(yaml, `${path.basename(file, '.conf')}.yaml`);
   if (!loaded.ok) throw new Error(`Converted filter does not load: ${loaded.errors.map((e) => e.message).join('; ')}`);
@@ -152,7 +166,7 @@ const q = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 
 interface Emit {
   file: string; mode: string | undefined; maxlines: number; searchAnywhere: boolean; prefix: string; prefilter: string | undefined;
-  failregex: { text: string; where: string }[]; ignoreregex: { text: string; where: string }[]; omitted: Omitted[];
+  failregex: { text: string; where: string }[]; ignoreregex: { text: string; where: string }[]; omitted: Omitted[]; notes: string[];
 }
 
 function emit(e: Emit): string {
@@ -165,6 +179,10 @@ function emit(e: Emit): string {
   ];
   if (e.maxlines > 1) lines.push(`# fail2ban reads ${e.maxlines} lines at a time for this filter; DictDefence matches each line alone.`);
   if (e.searchAnywhere) lines.push('# Some rules had no ^ and are searched anywhere in the line (.*? in front), as fail2ban does.');
+  if (e.notes.length > 0) {
+    lines.push('# Changed to keep matching linear:');
+    for (const n of e.notes) lines.push(`#   ${n}`);
+  }
   if (e.omitted.length > 0) {
     lines.push('# Left out:');
     for (const o of e.omitted) lines.push(`#   ${o.kind} at ${o.where}: ${o.reason}`);

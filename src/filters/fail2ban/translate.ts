@@ -13,8 +13,9 @@ import { contains, empty, mapTree, pathTo } from './tree.js';
  * failure on its own line), or a {@link ConvertError} naming the construct that cannot be converted.
  */
 export type Translation =
-  | { readonly kind: 'rules'; readonly rules: readonly string[] }
-  | { readonly kind: 'skip'; readonly reason: string };
+  | { readonly kind: 'rules'; readonly rules: readonly string[]; readonly notes: readonly string[] }
+  /** `probe`: the rule as if it were a failure rule, for diagnostics (which lines fail2ban links). */
+  | { readonly kind: 'skip'; readonly reason: string; readonly probe: readonly string[] };
 
 export class ConvertError extends Error {}
 
@@ -45,7 +46,7 @@ function resolveFailTags(regex: string): { text: string; tags: Map<string, strin
  * A part of a regex (fail2ban's prefregex before its `<F-CONTENT>`) as one JavaScript source, with the
  * number of address tags in it. Conditionals and `<F-NOFAIL>` make no sense there and are refused.
  */
-export function translatePart(regex: string): { source: string; hosts: number } {
+export function translatePart(regex: string, notes: string[]): { source: string; hosts: number } {
   const { text } = resolveFailTags(regex);
   const tree = parse(text);
   let hosts = 0;
@@ -54,7 +55,7 @@ export function translatePart(regex: string): { source: string; hosts: number } 
     if (n.type === 'macro' && n.name !== 'SYSLOG' && n.name !== 'DATE') hosts++;
   });
   checkMacros(tree);
-  return { source: printRegex(unify(absorbAdjacentLoops(tree)), { keepNames: new Set() }), hosts };
+  return { source: printRegex(unify(absorbAdjacentLoops(tree, notes)), { keepNames: new Set() }), hosts };
 }
 
 function parse(text: string): Node {
@@ -77,41 +78,62 @@ function checkMacros(tree: Node): void {
   });
 }
 
-/** `<ADDR>`, `<IP4>`, `<IP6>` are all `<HOST>` here: the candidate is checked by the address parser anyway. */
-const unify = (tree: Node): Node =>
-  mapTree(tree, (n) => (n.type === 'macro' && n.name !== 'SYSLOG' && n.name !== 'DATE' ? { ...n, name: 'HOST' } : n));
+/**
+ * `<ADDR>`, `<IP4>`, `<IP6>` are all `<HOST>` here: the candidate is checked by the address parser anyway.
+ * fail2ban's `<HOST>` and `<ADDR>` also take an address in brackets (`[2001:db8::1]:51548`): so do these.
+ */
+const unify = (tree: Node): Node => mapTree(tree, (n) => {
+  if (n.type !== 'macro' || n.name === 'SYSLOG' || n.name === 'DATE') return n;
+  const host: Node = { ...n, name: 'HOST' };
+  if (n.name === 'IP4' || n.name === 'IP6') return host;
+  const bracket = (code: number): Node => ({
+    type: 'repeat', min: 0, max: 1, lazy: false, start: n.start, end: n.end,
+    body: { type: 'char', set: [[code, code]], src: code === 91 ? '\\[' : '\\]', start: n.start, end: n.end },
+  });
+  return { type: 'seq', items: [bracket(91), host, bracket(93)], start: n.start, end: n.end };
+});
 
 export function translateRegex(regex: string, options: { readonly requireHost: boolean } = { requireHost: true }): Translation {
   const { text, tags } = resolveFailTags(regex);
-  let tree = parse(text);
+  const original = parse(text);
+  let tree = original;
   const groupsTagged = (name: string): Group[] => {
     const out: Group[] = [];
     walk(tree, (n) => { if (n.type === 'group' && n.name !== undefined && tags.get(n.name) === name) out.push(n); });
     return out;
   };
-  if (groupsTagged('MLFGAINED').length > 0) return { kind: 'skip', reason: 'a success line (<F-MLFGAINED>), not a failure' };
+  const skip = (reason: string): Translation => {
+    let probe: string[] = [];
+    try { probe = print(original, false, []); } catch (e) { if (!(e instanceof ConvertError)) throw e; }
+    return { kind: 'skip', reason, probe };
+  };
+  if (groupsTagged('MLFGAINED').length > 0) return skip('a success line (<F-MLFGAINED>), not a failure');
   for (const nofail of groupsTagged('NOFAIL')) {
     const result = dropNoFail(tree, nofail);
-    if (result === 'rule') return { kind: 'skip', reason: 'marked <F-NOFAIL>: fail2ban uses it only to link lines, it is no failure' };
+    if (result === 'rule') return skip('marked <F-NOFAIL>: fail2ban uses it only to link lines, it is no failure');
     tree = result;
   }
+  const notes: string[] = [];
+  const rules = print(tree, options.requireHost, notes);
+  if (rules.length === 0) return skip('no <HOST>: fail2ban gets the address from another line of the same session (multi-line)');
+  return { kind: 'rules', rules, notes };
+}
+
+/** Every variant of `tree` with an address (or all, when `requireHost` is false) as DictDefence rule text. */
+function print(tree: Node, requireHost: boolean, notes: string[]): string[] {
   checkMacros(tree);
   const rules: string[] = [];
   for (const variant of expandConditionals(tree)) {
     let hosts = 0;
-    const named = new Set<string>();
-    walk(variant, (n) => {
-      if (n.type === 'macro' && n.name !== 'SYSLOG' && n.name !== 'DATE') hosts++;
-      if (n.type === 'backref') named.add(n.ref);
-    });
+    walk(variant, (n) => { if (n.type === 'macro' && n.name !== 'SYSLOG' && n.name !== 'DATE') hosts++; });
     if (hosts > 1) throw new ConvertError(`${hosts} address tags (<HOST>/<ADDR>/<IP4>/<IP6>) in one regex: DictDefence takes exactly one`);
-    if (hosts === 0 && options.requireHost) continue;
-    rules.push(printRegex(unify(absorbAdjacentLoops(variant)), { keepNames: named }));
+    if (hosts === 0 && requireHost) continue;
+    const repaired = absorbAdjacentLoops(variant, notes);
+    const named = new Set<string>();
+    walk(repaired, (n) => { if (n.type === 'backref') named.add(n.ref); });
+    rules.push(printRegex(unify(repaired), { keepNames: named }));
   }
-  if (rules.length === 0) {
-    return { kind: 'skip', reason: 'no <HOST>: fail2ban gets the address from another line of the same session (multi-line)' };
-  }
-  return { kind: 'rules', rules: [...new Set(rules)] };
+  return [...new Set(rules)];
 }
 
 /**
@@ -133,7 +155,7 @@ function dropNoFail(tree: Node, group: Group): Node | 'rule' {
     if (i < index) return [a];
     return [{ type: 'seq', items: [guard, a], start: a.start, end: a.end } as Node];
   });
-  return mapTree(tree, (n) => (n === alt ? { ...alt, alts } : n));
+  return mapTree(tree, (n) => (n === alt ? (alts.length === 1 ? alts[0]! : { ...alt, alts }) : n));
 }
 
 /** Splits a tree at its conditional groups into trees without any, one per combination that can occur. */
@@ -187,7 +209,7 @@ function splitOn(tree: Node, ref: string): Node[] {
   const d = decider;
   const took = mapTree(tree, (n) => {
     if (n !== d) return n;
-    if (n.type === 'repeat') return { ...(n as Repeat), min: 1 };
+    if (n.type === 'repeat') return (n as Repeat).body;
     if (n.type === 'alt') return { ...n, alts: n.alts.filter((a) => contains(a, g)) };
     return n;
   });

@@ -33,8 +33,10 @@ export const fastPathOf = (filter: Filter): string | undefined => fastFilters.ge
 
 /** `<HOST>` on its own, whole: whether a rule's group could capture exactly this text. */
 const HOST_EXACT = new RegExp(`^(?:${HOST_PATTERN})$`);
-/** Distinct IPv4 addresses kept as strings at once; the cache starts over when full. */
+/** Distinct IPv6 texts kept at once; the cache starts over when full. */
 const INTERN_MAX = 1 << 16;
+/** Slots of the IPv4 string cache (direct-mapped: a slot holds the last address that hashed to it). */
+const V4_SLOTS = 1 << 14;
 
 /**
  * `filter` with a fast path in front of its `match` when one of the specs was checked against its rules (or
@@ -48,13 +50,17 @@ export function withFastPath(def: FilterDef, options: CompileOptions, filter: Fi
 
   const { counters, match: slow } = filter;
   const { maxLineLength } = options;
-  const prefilter = def.prefilter;
+  // The reader's own checks imply a prefilter equal to its literal; any other is checked here as compile.ts does.
+  const prefilter = def.prefilter === chosen.impliedLiteral ? undefined : def.prefilter;
   const clock = options.clock ?? realClock;
   const withTime = options.withTime === true;
   const times = createBsdTime();
   const st: ScanState = { monthKey: 0, day: 0, hour: 0, minute: 0, second: 0, hostStart: 0, hostEnd: 0 };
   // One string per address seen lately: fewer allocations, and Maps and Sets downstream hash it only once.
-  const interned = new Map<number, Address>();
+  // IPv4 by value (as int32, which V8 keeps unboxed), IPv6 by its text as written; `null`: <HOST> refuses it.
+  const v4Keys = new Int32Array(V4_SLOTS);
+  const v4Texts = new Array<Address | undefined>(V4_SLOTS).fill(undefined);
+  const interned6 = new Map<string, Address | undefined | null>();
 
   function match(line: string): Match | undefined {
     if (line.length > maxLineLength || (prefilter !== undefined && !line.includes(prefilter))) return slow(line);
@@ -70,17 +76,25 @@ export function withFastPath(def: FilterDef, options: CompileOptions, filter: Fi
     const v4 = parseIPv4Span(line, hostStart, hostEnd);
     if (v4 >= 0) {
       // A strict dotted quad is what <HOST>'s IPv4 branch matches, and its own canonical text.
-      address = interned.get(v4);
-      if (address === undefined) {
-        if (interned.size >= INTERN_MAX) interned.clear();
+      const key = v4 | 0;
+      const slot = Math.imul(key, 0x9e3779b1) >>> 18;
+      address = v4Texts[slot];
+      if (address === undefined || v4Keys[slot] !== key) {
         address = ipv4Address(v4);
-        interned.set(v4, address);
+        v4Keys[slot] = key;
+        v4Texts[slot] = address;
       }
     } else {
       const text = line.slice(hostStart, hostEnd);
-      // Not an address <HOST> takes whole (999.1.1.1, a host name): the regexes say what happens then.
-      if (text.indexOf(':') === -1 || !HOST_EXACT.test(text)) return slow(line);
-      address = parseAddress(text);
+      let known = interned6.get(text);
+      if (known === undefined && !interned6.has(text)) {
+        // Not an address <HOST> takes whole (999.1.1.1, a host name): the regexes say what happens then.
+        known = text.indexOf(':') === -1 || !HOST_EXACT.test(text) ? null : parseAddress(text);
+        if (interned6.size >= INTERN_MAX) interned6.clear();
+        interned6.set(text, known);
+      }
+      if (known === null) return slow(line);
+      address = known;
     }
     counters.lines++;
     if (line.indexOf('\u0000') !== -1) {

@@ -20,5 +20,7 @@ export interface FastSpec {
   readonly name: string;
   /** sha256 of `filter.rules.join('\n')` of every compilation `scan` was checked against. */
   readonly fingerprints: readonly string[];
+  /** A text every line holds for which `scan` answers other than UNSURE: a prefilter it makes redundant. */
+  readonly impliedLiteral: string;
   scan(line: string, st: ScanState): number;
 }

@@ -141,7 +141,9 @@ class Parser {
       case '[': return this.charClass(flags);
       case '.':
         this.pos++;
-        return flags.s ? this.char(ANY, '[\\s\\S]', start) : this.char(DOT, '.', start);
+        if (flags.s) return this.char(ANY, '[\\s\\S]', start);
+        // Python's dot stops only at \n; JavaScript's also at \r, U+2028 and U+2029.
+        return this.py ? this.char(complement(single(10)), '[^\\n]', start) : this.char(DOT, '.', start);
       case '^': case '$':
         this.pos++;
         return { type: 'assert', kind: c, start, end: this.pos };
@@ -195,6 +197,7 @@ class Parser {
       if (m[2]?.includes('i')) flags = { ...flags, i: false };
       if (m[2]?.includes('s')) flags = { ...flags, s: false };
     } else if (this.py && /^\(\?[aiLmsux]+\)/.test(rest)) {
+      if (/^\(\?[a-z]*x/.test(rest)) this.fail('The verbose flag (?x) is not supported: write the pattern without it');
       this.fail('A global flag such as (?i) is allowed only at the very start of a pattern');
     } else if (this.py && rest.startsWith('(?>')) {
       this.fail('Atomic groups (?>…) have no JavaScript equivalent');

@@ -52,7 +52,13 @@ export function printRegex(node: Node, options: PrintOptions = {}): string {
   switch (node.type) {
     case 'alt': return node.alts.map(p).join('|');
     case 'seq':
-      return node.items.map((item) => (item.type === 'alt' ? `(?:${p(item)})` : p(item))).join('');
+      return node.items.map((item) => {
+        if (item.type === 'alt') return `(?:${p(item)})`;
+        // A group that only groups (no alternation inside, no quantifier on it) is printed without its parentheses.
+        const plain = item.type === 'group' && (item.kind === 'plain' || (item.kind === 'capture' && options.keepNames !== undefined &&
+          (item.name === undefined || !options.keepNames.has(item.name))));
+        return plain && item.body.type !== 'alt' ? p(item.body) : p(item);
+      }).join('');
     case 'group': {
       const body = p(node.body);
       switch (node.kind) {

@@ -237,7 +237,20 @@ class Analysis {
         });
       case 'assert': return [...open];
       case 'group': return n.kind === 'capture' || n.kind === 'plain' ? this.scan(n.body, open) : [...open];
-      case 'seq': return n.items.reduce<Open[]>((acc, item) => this.scan(item, acc), [...open]);
+      case 'seq': {
+        let acc = [...open];
+        for (let i = 0; i < n.items.length; i++) {
+          const item = n.items[i]!;
+          const body = atomicBody(item, n.items[i + 1]);
+          if (body) {
+            acc = this.enterAtomic(body, acc);
+            i++;
+          } else {
+            acc = this.scan(item, acc);
+          }
+        }
+        return acc;
+      }
       case 'alt': return merge(n.alts.map((a) => this.scan(a, open)));
       case 'cond': return merge([this.scan(n.yes, open), this.scan(n.no, open)]);
       case 'backref': case 'macro': return this.enterLoop(n, undefined, ANY, undefined, true, open);
@@ -250,6 +263,24 @@ class Analysis {
         return n.min === 0 ? merge([open, once]) : once;
       }
     }
+  }
+
+  /**
+   * `(?=(?<n>X))\k<n>` takes X's whole match once and never gives any back: it can be the second of an
+   * overlapping pair (it runs again after each step back of the first) but never the first.
+   */
+  private enterAtomic(body: Node, open: readonly Open[]): Open[] {
+    this.scan(body, []);
+    const set = this.info(body).chars;
+    for (const o of open) {
+      const common = intersect(o.set, set);
+      if (isEmpty(common) || !this.fillable(o.body, common) || !this.fillable(body, common)) continue;
+      const pair = `"${this.snip(o.loop)}" and "${this.snip(body)}"`;
+      if (o.adjacent) this.report('adjacent', body.start, `${pair} follow each other and can match the same characters`);
+      else this.report('absorbed', body.start, `${pair} can match the same characters, and the first can also match the text between them`);
+    }
+    if (this.info(body).min === 0) return [...open];
+    return open.filter((o) => isSubset(set, o.set)).map((o) => ({ ...o, adjacent: false, progress: '' }));
   }
 
   private enterLoop(loop: Node, body: Node | undefined, set: CharSet, barrier: string | undefined, nullable: boolean, open: readonly Open[]): Open[] {
@@ -323,4 +354,12 @@ function temperedBarrier(r: Repeat): string | undefined {
     text += String.fromCharCode(unit);
   }
   return text === '' ? undefined : text;
+}
+
+/** X of an emulated atomic group: `item` is `(?=(?<n>X))` (or `(?=(X))`) and `next` a backreference to it. */
+function atomicBody(item: Node, next: Node | undefined): Node | undefined {
+  if (item.type !== 'group' || item.kind !== 'ahead' || next?.type !== 'backref') return undefined;
+  const inner = item.body;
+  if (inner.type !== 'group' || inner.kind !== 'capture' || inner.name === undefined || inner.name !== next.ref) return undefined;
+  return inner.body;
 }

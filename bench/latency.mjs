@@ -1,0 +1,83 @@
+// Line → ban latency with a running daemon: a file source on a log file, the sshd filter, the default window
+// tracker (5 failures in 10 minutes), the SQLite store (persist first) and a command action that appends
+// bash's $EPOCHREALTIME to a file. For each of `bans` addresses the bench appends four failure lines, lets
+// the daemon read them, then appends the fifth and times:
+//   total  = the action's timestamp − the moment the fifth line was appended (what the issue asks for)
+//   daemon = when the daemon's "Ban ADDRESS" log line reached the bench − that moment: read, match, track,
+//            record in the store; logged right before the action is called
+//   action = total − daemon: spawning the command and starting bash, the action's own process start.
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { bsdTime } from './corpus.mjs';
+import { nowMs, startDaemon } from './daemon.mjs';
+import { percentile } from './measure.mjs';
+import { which } from './throughput.mjs';
+
+const line = (address, i) =>
+  `${bsdTime(Date.now())} web1 sshd[${4000 + i}]: Failed password for root from ${address} port ${20000 + i} ssh2\n`;
+
+export async function latency({ root, work, bans, log }) {
+  const bash = which('bash');
+  if (!bash) return { skipped: 'bash not found (the timestamping action needs $EPOCHREALTIME)' };
+  const dir = join(work, 'latency');
+  mkdirSync(join(dir, 'state'), { recursive: true });
+  const logFile = join(dir, 'auth.log');
+  const stamps = join(dir, 'stamps');
+  writeFileSync(logFile, '');
+  writeFileSync(stamps, '');
+  const config = join(dir, 'dictdefence.yaml');
+  writeFileSync(config, `# written by bench/latency.mjs
+state_dir: ${dir}/state
+pidfile: ${dir}/dictdefence.pid
+control: { socket: ${dir}/control.sock }
+store: { type: sqlite, path: ${dir}/state/state.db }
+whitelist_self: false
+actions:
+  stamp:
+    type: command
+    ban: [${bash}, -c, 'echo "$EPOCHREALTIME $1" >> "$2"', stamp, "{address}", ${stamps}]
+    parallel: 1
+jails:
+  sshd:
+    sources: [{ type: file, path: ${logFile} }]
+    filter: sshd
+    actions: [stamp]
+`);
+  const daemon = await startDaemon({ root, config });
+  const total = [], inDaemon = [], action = [];
+  try {
+    log(`latency: ${bans} bans, one at a time`);
+    for (let b = 0; b < bans; b++) {
+      const address = `10.200.${b >> 8}.${b & 255}`;
+      for (let i = 0; i < 4; i++) appendFileSync(logFile, line(address, i));
+      // Let the daemon read the first four before the fifth is timed: only the last line's path is measured.
+      await sleep(15);
+      const banned = daemon.waitFor(new RegExp(`Ban ${address.replace(/\./g, '\\.')}( |$)`));
+      const t0 = nowMs();
+      appendFileSync(logFile, line(address, 4));
+      const decided = await banned;
+      const stamped = await waitForStamp(stamps, address);
+      total.push(stamped - t0);
+      inDaemon.push(decided.at - t0);
+      action.push(stamped - decided.at);
+    }
+  } finally {
+    await daemon.stop();
+  }
+  const stats = (xs) => ({ p50: percentile(xs, 50), p99: percentile(xs, 99), max: Math.max(...xs) });
+  return { bans, totalMs: stats(total), daemonMs: stats(inDaemon), actionMs: stats(action) };
+}
+
+/** The epoch ms the action wrote for `address`, polling the stamp file until it is there. */
+async function waitForStamp(file, address, timeoutMs = 10_000) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    if (existsSync(file)) {
+      const hit = readFileSync(file, 'utf8').split('\n').find((l) => l.endsWith(` ${address}`));
+      if (hit) return Number(hit.split(' ')[0]) * 1000;
+    }
+    if (Date.now() > until) throw new Error(`The action wrote no timestamp for ${address} within ${timeoutMs} ms`);
+    await sleep(1);
+  }
+}

@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// The daemon's hot path over a file, in one process: the file source's line splitter, then every jail's
+// filter, whitelist check and tracker (src/daemon/jail.ts), one jail per shipped filter (or the filters
+// named), all reading the same lines as jails on one syslog file do. No store and no action: the hot path
+// touches neither (an offence is only counted, and the address then counts as banned, as in the daemon).
+// Usage: node bench/library-run.mjs FILE [FILTER...]   prints one JSON line.
+import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
+import { join } from 'node:path';
+
+const dist = new URL('../dist/', import.meta.url);
+const load = async (p) => import(new URL(p, dist).href);
+const { loadFilterFile, shippedFiltersDir } = await load('filters/load.js');
+const { compileFilter } = await load('filters/compile.js');
+const { createTracker } = await load('trackers/index.js');
+const { createJail } = await load('daemon/jail.js');
+const { createLineSplitter } = await load('sources/line-splitter.js');
+const { newSourceCounters } = await load('sources/source.js');
+const { createCidrSet, parseCidr } = await load('core/cidr.js');
+const { DEFAULTS } = await load('config/defaults.js');
+
+const [file, ...only] = process.argv.slice(2);
+if (!file) { process.stderr.write('usage: node bench/library-run.mjs FILE [FILTER...]\n'); process.exit(2); }
+const names = only.length > 0 ? only
+  : readdirSync(shippedFiltersDir).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -5)).sort();
+
+const whitelist = createCidrSet(DEFAULTS.whitelist.map((t) => parseCidr(t)));
+let offences = 0;
+const jails = names.map((name) => {
+  const def = loadFilterFile(join(shippedFiltersDir, `${name}.yaml`));
+  if (!def.ok) throw new Error(`Cannot load filter ${name}`);
+  const filter = compileFilter(def.value, { modes: [], maxLineLength: DEFAULTS.maxLineLength });
+  if (!filter.ok) throw new Error(filter.error);
+  const banned = new Set();
+  return createJail({
+    config: { name, useLineTime: false }, filter: filter.value, sources: [], actions: [], notifiers: [],
+    tracker: createTracker(DEFAULTS.tracker, { clock: { now: () => Date.now(), setTimer: () => () => {} } }),
+    whitelist, hitsPerAddress: DEFAULTS.hitsPerAddress,
+    isBanned: (a) => banned.has(a),
+    onOffence: (o) => { offences++; banned.add(o.address); },
+  });
+});
+
+const counters = newSourceCounters();
+const splitter = createLineSplitter(DEFAULTS.maxLineLength, counters);
+const fd = openSync(file, 'r');
+const buf = Buffer.allocUnsafe(64 * 1024);
+const source = `file:${file}`;
+let lines = 0;
+for (;;) {
+  const n = readSync(fd, buf, 0, buf.length, null);
+  if (n === 0) break;
+  const texts = splitter.push(buf.subarray(0, n));
+  if (texts.length === 0) continue;
+  // As the file follower delivers them: one LogLine per line, one receivedAt per batch.
+  const receivedAt = Date.now();
+  const batch = texts.map((text) => ({ text, source, receivedAt }));
+  lines += batch.length;
+  for (const jail of jails) jail.handle(batch);
+}
+closeSync(fd);
+const matched = jails.reduce((sum, j) => sum + j.counters.matched, 0);
+process.stdout.write(`${JSON.stringify({ lines, matched, offences, filters: names })}\n`);

@@ -1,0 +1,60 @@
+// The whole filter library at once: one jail per shipped filter, all reading one mixed log (the sshd corpus
+// interleaved with the sample lines of every shipped filter, as on a host whose services all log to one
+// syslog file), through the daemon's hot path (bench/library-run.mjs). Bar: the naive loop + tracker on the
+// same file. Also the daemon's hot path with the sshd jail alone on the sshd corpus.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { mulberry32, sshCorpus, writeLines } from './corpus.mjs';
+import { interleave, summarise } from './measure.mjs';
+import { withRatios } from './throughput.mjs';
+
+/** Every sample line of every shipped filter, by filter name (annotations and comments dropped). */
+export function sampleLines(filtersDir) {
+  const out = new Map();
+  for (const f of readdirSync(filtersDir).filter((x) => x.endsWith('.samples')).sort()) {
+    const lines = readFileSync(join(filtersDir, f), 'utf8').split('\n')
+      .map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l))
+      .filter((l) => l.trim() !== '' && !l.startsWith('#'));
+    if (lines.length > 0) out.set(f.slice(0, -'.samples'.length), lines);
+  }
+  return out;
+}
+
+/**
+ * `n` lines: half from the sshd corpus, half sample lines taken from each filter in turn (each filter's
+ * samples cycled), the choice drawn from a seeded PRNG, so the file is the same on every machine.
+ */
+export function* mixedCorpus(n, samples, seed = 7) {
+  const rnd = mulberry32(seed);
+  const ssh = sshCorpus(n);
+  const lists = [...samples.values()];
+  const next = lists.map(() => 0);
+  let turn = 0;
+  for (let i = 0; i < n; i++) {
+    if (lists.length === 0 || rnd() < 0.5) { yield ssh.next().value; continue; }
+    const k = turn++ % lists.length;
+    const list = lists[k];
+    yield list[next[k]++ % list.length];
+  }
+}
+
+export async function libraryThroughput({ root, corpus, lines, runs, work, log }) {
+  const filtersDir = join(root, 'filters');
+  const samples = sampleLines(filtersDir);
+  const mixed = join(work, 'mixed.log');
+  await writeLines(mixedCorpus(lines, samples), mixed);
+  const filters = readdirSync(filtersDir).filter((f) => f.endsWith('.yaml')).length;
+  const node = process.execPath;
+  const run = join(root, 'bench/library-run.mjs');
+  const json = (r) => { const o = JSON.parse(r.stdout); return { matches: o.matched, offences: o.offences }; };
+  const tasks = [
+    { name: 'naive+tracker (mixed)', command: 'node bench/naive.mjs MIXED --tracker', argv: [node, join(root, 'bench/naive.mjs'), mixed, '--tracker'],
+      check: (r) => ({ matches: JSON.parse(r.stdout).failures }) },
+    { name: `all ${filters} filters (mixed)`, command: `node bench/library-run.mjs MIXED (${filters} jails)`, argv: [node, run, mixed], check: json },
+    { name: 'sshd jail (sshd corpus)', command: 'node bench/library-run.mjs FILE sshd', argv: [node, run, corpus, 'sshd'], check: json },
+  ];
+  log(`filter library: ${filters} filters, mixed corpus of ${lines.toLocaleString('en')} lines (${samples.size} sample files), ${runs} runs`);
+  const results = await interleave(tasks, runs, log);
+  const rows = tasks.map((t) => ({ name: t.name, command: t.command, ...summarise(results.get(t.name), lines) }));
+  return { filters, rows: withRatios(rows, 'naive+tracker (mixed)') };
+}
