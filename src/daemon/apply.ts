@@ -77,3 +77,21 @@ export function groupByAction(bans: readonly Ban[], actionsOf: (jail: string) =>
   return out;
 }
 
+
+/**
+ * Asks every action that can check its backend whether it still holds the bans it should (someone may have
+ * flushed our table or chain by hand) and re-applies what is missing through the applier.
+ */
+export async function verifyActions(groups: Map<Action, Ban[]>, applier: Applier, log: Logger): Promise<void> {
+  for (const [action, expected] of groups) {
+    if (!action.verify) continue;
+    try {
+      const missing = await action.verify(expected);
+      if (missing.length === 0) continue;
+      log.warn(`Action "${action.name}" lost ${missing.length} ban${missing.length === 1 ? '' : 's'} (flushed by hand?): re-applying`);
+      await applier.ban(action, missing);
+    } catch (e) {
+      log.warn(`Cannot verify action "${action.name}": ${(e as Error).message}`);
+    }
+  }
+}

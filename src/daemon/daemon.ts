@@ -7,7 +7,7 @@ import type { Address } from '../core/address.js';
 import type { CidrSet } from '../core/cidr.js';
 import { banKey, type Ban, type Hit, type Offence } from '../core/types.js';
 import type { NoticeEvent } from '../notifiers/notifier.js';
-import { createApplier, groupByAction } from './apply.js';
+import { createApplier, groupByAction, verifyActions } from './apply.js';
 import type { Daemon, DaemonCounters, DaemonDeps, ReloadOutcome } from './daemon-types.js';
 import { createSourceFollower } from './follow.js';
 import { lastWindow } from './last-window.js';
@@ -241,6 +241,7 @@ export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
       await recover();
       await followSources();
       every(60_000, () => { for (const j of world.jails.values()) j.tracker.sweep(clock.now()); });
+      every(60_000, () => { void verifyActions(groupByAction([...active.values()], actionsOf), applier, log); });
       every(3_600_000, () => { void persist('prune old records', () => store.prune(clock.now() - world.config.store.retentionMs)); });
       log.info(`Started with ${world.jails.size} jail${world.jails.size === 1 ? '' : 's'}: ${[...world.jails.keys()].join(', ')}`);
     },

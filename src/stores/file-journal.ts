@@ -119,10 +119,12 @@ export interface Journal {
   close(): void;
 }
 
-/** Opens `file` for appending, first cutting off a torn end after `goodBytes`; writes the header if empty. */
+/**
+ * Opens `file` (in an existing folder) for appending, first cutting off a torn end after `goodBytes`; writes
+ * the header if empty.
+ */
 export function openJournal(file: string, goodBytes: number, header: JournalRecord): Journal {
   const dir = path.dirname(path.resolve(file));
-  if (!fs.existsSync(dir)) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const existed = fs.existsSync(file);
   let fd = fs.openSync(file, 'a', 0o600);
   if (!existed) fsyncDir(dir);

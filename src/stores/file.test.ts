@@ -84,6 +84,15 @@ describe('file store', () => {
     expect(fs.existsSync(`${file}.lock`)).toBe(false);
   });
 
+  it('creates a missing folder with mode 0700 and the journal and its lock with mode 0600', async () => {
+    const file = path.join(path.dirname(tempFile()), 'nested', 'deeper', 'state.journal');
+    const store = await openFileStore({ path: file });
+    await store.addBan(ban(1));
+    const mode = (p: string): string => (fs.statSync(p).mode & 0o777).toString(8);
+    expect([mode(path.dirname(file)), mode(file), mode(`${file}.lock`)]).toEqual(['700', '600', '600']);
+    await store.close();
+  });
+
   it('ignores a torn last line and cuts it off before the next write', async () => {
     const file = tempFile();
     const store = await openFileStore({ path: file });

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { realClock, type Clock } from '../core/clock.js';
 import { silentLogger, type Logger } from '../core/log.js';
 import type { Hit } from '../core/types.js';
@@ -57,7 +58,11 @@ export async function openFileStore(options: FileStoreOptions, deps: FileStoreDe
   const log = deps.log ?? silentLogger;
   let lock: Lock | undefined;
   try {
-    if (!options.readOnly) lock = acquireLock(`${options.path}.lock`);
+    if (!options.readOnly) {
+      // The folder first: the lock file is made in it. 0700, like the state folder: the journal holds log lines.
+      fs.mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true, mode: 0o700 });
+      lock = acquireLock(`${options.path}.lock`);
+    }
     let invalidRows = 0;
     const state = createFileState((what, raw) => {
       invalidRows++;
