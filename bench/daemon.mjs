@@ -37,7 +37,9 @@ export function control(socketPath, request) {
  * it started. `log` lines are { at, text }; `waitFor(re)` resolves the first line (seen or to come) matching.
  */
 export async function startDaemon({ root, config, wrapper = [], startTimeoutMs = 60_000 }) {
-  const argv = [...wrapper, process.execPath, join(root, 'bin/dictdefence.js'), 'run', '-c', config];
+  // BENCH_NODE_ARGS passes flags to the daemon's node, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const argv = [...wrapper, process.execPath, ...nodeArgs, join(root, 'bin/dictdefence.js'), 'run', '-c', config];
   const spawnedAt = nowMs();
   const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   const log = [];

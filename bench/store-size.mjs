@@ -2,8 +2,8 @@
 //
 //   node --expose-gc bench/store-size.mjs [--records 100000] [--distinct 1000000] [--backends sqlite,file,mysql]
 //
-// 1. Size per ban record: `--records` bans of distinct addresses, each with the 5 hits that led to it (a
-//    sshd line of ~90 bytes), half of them lifted; bytes on disk per 100,000.
+// 1. Size per ban record: `--records` bans of distinct addresses, each with the `--hits` (5) hits that led
+//    to it (a sshd line of ~90 bytes), half of them lifted; bytes on disk per 100,000.
 // 2. Bounded growth: `--distinct` addresses, each banned once, spread evenly over 60 simulated days with
 //    `retention: 30d` and the daemon's hourly prune; the largest size and row count seen, and the size at
 //    the end. Memory (RSS and V8 heap) is printed after each phase: the file store keeps its rows in memory.
@@ -19,10 +19,11 @@ import { createConnection } from 'mysql2/promise';
 
 const { values } = parseArgs({ options: {
   records: { type: 'string', default: '100000' },
+  hits: { type: 'string', default: '5' },
   distinct: { type: 'string', default: '1000000' },
   backends: { type: 'string', default: 'sqlite,file,mysql' },
 } });
-const RECORDS = Number(values.records), DISTINCT = Number(values.distinct);
+const RECORDS = Number(values.records), DISTINCT = Number(values.distinct), HITS = Number(values.hits);
 const DAY = 86_400_000, HOUR = 3_600_000, T0 = 1_700_000_000_000;
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const { openStore } = await import(path.join(root, 'dist/stores/index.js'));
@@ -81,13 +82,13 @@ const perRecord = (name) => withStore(name, async (store, b) => {
   const started = Date.now();
   await inParallel(RECORDS, name === 'mysql' ? 8 : 1, async (n) => {
     const address = addressOf(n), at = T0 + n * 1000;
-    await store.addHits(Array.from({ length: 5 }, (_, k) => ({ address, jail: 'sshd', at: at + k, line: line(address, k) })), 20);
+    await store.addHits(Array.from({ length: HITS }, (_, k) => ({ address, jail: 'sshd', at: at + k, line: line(address, k) })), 20);
     await store.addBan({ address, jail: 'sshd', bannedAt: at + 5, until: at + HOUR, count: 1, reason: 'sshd: 5 failures in 10m' });
     if (n % 2 === 0) await store.liftBan('sshd', address, at + HOUR, 'expired');
   });
   if (name === 'file') store.compact();
   const bytes = await sizeOf(store, b);
-  console.log(`${name.padEnd(6)} ${RECORDS} bans + ${5 * RECORDS} hits: ${mb(bytes)} = ${mb(bytes * 100_000 / RECORDS)} per 100k bans with hits; ${((Date.now() - started) / 1000).toFixed(0)} s; ${memory()}`);
+  console.log(`${name.padEnd(6)} ${RECORDS} bans + ${HITS * RECORDS} hits: ${mb(bytes)} = ${mb(bytes * 100_000 / RECORDS)} per 100k bans with ${HITS} hits each; ${((Date.now() - started) / 1000).toFixed(0)} s; ${memory()}`);
 });
 
 const bounded = (name) => withStore(name, async (store, b) => {

@@ -240,7 +240,7 @@ export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
       await initActions(world);
       await recover();
       await followSources();
-      every(60_000, () => { for (const j of world.jails.values()) j.tracker.sweep(clock.now()); });
+      every(60_000, () => { for (const j of world.jails.values()) j.sweep(clock.now()); });
       every(60_000, () => { void verifyActions(groupByAction([...active.values()], actionsOf), applier, log); });
       every(3_600_000, () => { void persist('prune old records', () => store.prune(clock.now() - world.config.store.retentionMs)); });
       log.info(`Started with ${world.jails.size} jail${world.jails.size === 1 ? '' : 's'}: ${[...world.jails.keys()].join(', ')}`);

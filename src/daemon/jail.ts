@@ -37,6 +37,12 @@ export interface Jail {
    * afterwards, so a replayed old log does not ban again an address an administrator just unbanned.
    */
   forget(address: Address, pardonedAt?: number): void;
+  /**
+   * Drops tracker entries that can no longer lead to a ban. A jail timed by its lines' own timestamps (a
+   * replay of an old log) sweeps at the newest line time it saw, not at the wall clock, or it would throw
+   * away every half-built window of the replay.
+   */
+  sweep(now: number): void;
 }
 
 export interface JailParts {
@@ -59,6 +65,7 @@ export function createJail(p: JailParts): Jail {
   const counters: JailCounters = { lines: 0, matched: 0, whitelisted: 0, offences: 0 };
   const name = p.config.name;
   const useLineTime = p.config.useLineTime;
+  let newestAt = 0;
   const recent = new Map<Address, Hit[]>();
   const recentCap = p.recentCap ?? 10_000;
   const keep = Math.max(1, p.hitsPerAddress);
@@ -88,6 +95,7 @@ export function createJail(p: JailParts): Jail {
       if (p.whitelist.has(m.address)) { counters.whitelisted++; continue; }
       if (p.isBanned(m.address)) continue;
       const at = useLineTime && m.time !== undefined ? m.time : line.receivedAt;
+      if (at > newestAt) newestAt = at;
       if (pardons.size > 0) {
         const pardoned = pardons.get(m.address);
         if (pardoned !== undefined && at <= pardoned) continue;
@@ -108,6 +116,7 @@ export function createJail(p: JailParts): Jail {
     name, config: p.config, filter: p.filter, tracker: p.tracker, sources: p.sources, actions: p.actions,
     notifiers: p.notifiers, counters, handle,
     recentHits: (a) => [...(recent.get(a) ?? [])],
+    sweep: (now) => p.tracker.sweep(useLineTime ? newestAt : now),
     forget: (a, pardonedAt) => {
       p.tracker.forget(a);
       recent.delete(a);

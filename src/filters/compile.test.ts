@@ -139,6 +139,31 @@ describe('compileFilter', () => {
     expect(optional.match('fail 192.0.2.1')?.address).toBe('192.0.2.1');
   });
 
+  it('leaves a port glued to an IPv6 address to the rule, even when it looks like one more group', () => {
+    const f = compile({ failregex: ['client <HOST>:\\d{1,5}\\]'] });
+    expect(f.match('client 2001:db8::1:52314]')?.address).toBe('2001:db8::1');
+    expect(f.match('client 2001:db8::1:2222]')?.address).toBe('2001:db8::1');
+    expect(f.match('client 192.0.2.1:22]')?.address).toBe('192.0.2.1');
+  });
+
+  it('drops and counts a matched line that holds a NUL byte, and matches one with invalid UTF-8', () => {
+    const f = compile({ failregex: ['fail <HOST>$'] });
+    expect(f.match('fail\u0000 192.0.2.1')).toBeUndefined();
+    expect(f.match('fail 192.0.2.1\u0000')).toBeUndefined();
+    expect(f.match('\uFFFD\uFFFDfail 192.0.2.2')).toBeUndefined();
+    expect(compile({ failregex: ['.*fail <HOST>$'] }).match('\uFFFDfail 192.0.2.2')?.address).toBe('192.0.2.2');
+    expect(f.counters.binary).toBe(0);
+    const g = compile({ failregex: ['fail .*<HOST>$'] });
+    expect(g.match('fail \u0000 192.0.2.1')).toBeUndefined();
+    expect(g.counters.binary).toBe(1);
+  });
+
+  it('refuses a rule that would backtrack exponentially or quadratically, with the prefix in front', () => {
+    expect(checkRule('', 'x (\\w+\\s?)+ <HOST>$', 'failregex')).toMatch(/^Catastrophic pattern: .*exponential/);
+    expect(checkRule('a\\S*', '\\S+ <HOST>', 'failregex')).toMatch(/^Catastrophic pattern: .*quadratic/);
+    expect(checkRule('', 'x .* from .*<HOST>$', 'failregex')).toBeUndefined();
+  });
+
   it('tells a named group or backreference from a macro', () => {
     expect(checkRule('', '(?<HOST2>x) <HOST> \\k<HOST2>', 'failregex')).toBeUndefined();
     expect(checkRule('', 'x <HSOT>', 'failregex')).toMatch(/Unknown macro <HSOT>/);

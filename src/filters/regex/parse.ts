@@ -1,8 +1,9 @@
 import { RegexError } from './ast.js';
 import type { Char, Group, GroupKind, Node } from './ast.js';
-import { ANY, DIGIT, DOT, SPACE, WORD, complement, single, subtract, union, withBothCases } from './charset.js';
+import { ANY, DOT, complement, single, withBothCases } from './charset.js';
 import type { CharSet } from './charset.js';
-import { classBody, classCharSrc, classSrc, literalSrc } from './print.js';
+import { ESCAPE_SETS, readClass, readEscapedCode } from './parse-class.js';
+import { classSrc, literalSrc } from './print.js';
 
 /**
  * `js`: what `new RegExp(source)` accepts without flags (Annex B syntax: a `{` that starts no quantifier is a
@@ -19,11 +20,6 @@ export interface ParseOptions {
 }
 
 interface Flags { readonly i: boolean; readonly s: boolean }
-
-const ESCAPE_SETS: Readonly<Record<string, CharSet>> = {
-  d: DIGIT, D: complement(DIGIT), w: WORD, W: complement(WORD), s: SPACE, S: complement(SPACE),
-};
-const CONTROL: Readonly<Record<string, number>> = { t: 9, n: 10, v: 11, f: 12, r: 13 };
 
 export function parseRegex(source: string, options: ParseOptions): Node {
   return new Parser(source, options).parse();
@@ -249,92 +245,19 @@ class Parser {
     return this.literal(this.escapedCode(), flags, start);
   }
 
-  /** The code unit of an escape that stands for one character (`\n`, `\x41`, `\.`); moves past it. */
-  private escapedCode(): number {
-    const at = this.pos;
-    const c = this.src[this.pos + 1]!;
-    this.pos += 2;
-    if (c in CONTROL) return CONTROL[c]!;
-    if (this.py && c === 'a') return 7;
-    const hex = (n: number): number => {
-      const h = this.src.slice(this.pos, this.pos + n);
-      if (!new RegExp(`^[0-9A-Fa-f]{${n}}$`).test(h)) this.fail(`Invalid \\${c} escape`, at);
-      this.pos += n;
-      return parseInt(h, 16);
-    };
-    if (c === 'x') return hex(2);
-    if (c === 'u') return hex(4);
-    if (c === 'c' && !this.py && /[A-Za-z]/.test(this.src[this.pos] ?? '')) return this.src.charCodeAt(this.pos++) % 32;
-    if (c >= '0' && c <= '7') {
-      const oct = /^[0-7]{1,3}/.exec(this.src.slice(this.pos - 1))![0];
-      this.pos += oct.length - 1;
-      return parseInt(oct, 8);
-    }
-    if (this.py && /[A-Za-z]/.test(c)) this.fail(`The escape \\${c} has no JavaScript equivalent`, at);
-    return c.charCodeAt(0);
-  }
-
   private charClass(flags: Flags): Char {
     const start = this.pos;
-    this.pos++;
-    const negate = this.src[this.pos] === '^';
-    if (negate) this.pos++;
-    const parts: CharSet[] = [];
-    const srcs: string[] = [];
-    let first = true;
-    for (;;) {
-      const c = this.src[this.pos];
-      if (c === undefined) this.fail('Unterminated character class', start);
-      if (c === ']' && !(first && this.py)) break;
-      first = false;
-      const lo = this.classAtom();
-      if (typeof lo.value === 'number' && this.src[this.pos] === '-' && this.src[this.pos + 1] !== ']' && this.src[this.pos + 1] !== undefined) {
-        const save = this.pos;
-        this.pos++;
-        const hi = this.classAtom();
-        if (typeof hi.value === 'number') {
-          if (hi.value < lo.value) this.fail('Range out of order in character class', save);
-          parts.push([[lo.value, hi.value]]);
-          srcs.push(`${lo.src}-${hi.src}`);
-          continue;
-        }
-        // `[\d-x]`: a class escape cannot end a range, so the `-` is literal (Annex B; Python the same).
-        parts.push(single(lo.value), single(0x2d), hi.value);
-        srcs.push(lo.src, '\\-', hi.src);
-        continue;
-      }
-      parts.push(typeof lo.value === 'number' ? single(lo.value) : lo.value);
-      srcs.push(lo.src);
-    }
-    this.pos++;
-    let set = union(...parts);
-    if (flags.i) {
-      const both = withBothCases(set);
-      // Python's (?i) on a class: add the other case of its letters, before any negation.
-      srcs.push(classBody(subtract(both, set)));
-      set = both;
-    }
-    return this.char(negate ? complement(set) : set, `[${negate ? '^' : ''}${srcs.join('')}]`, start);
+    const cursor = { src: this.src, pos: this.pos, py: this.py };
+    const c = readClass(cursor, flags.i);
+    this.pos = cursor.pos;
+    return this.char(c.set, c.src, start);
   }
 
-  /** One member of a class: a code unit, or the set of a class escape such as `\d`, with its source. */
-  private classAtom(): { value: number | CharSet; src: string } {
-    const c = this.src[this.pos]!;
-    if (c !== '\\') {
-      this.pos++;
-      return { value: c.charCodeAt(0), src: classCharSrc(c.charCodeAt(0)) };
-    }
-    const e = this.src[this.pos + 1];
-    const set = e === undefined ? undefined : ESCAPE_SETS[e];
-    if (set) {
-      this.pos += 2;
-      return { value: set, src: `\\${e}` };
-    }
-    if (e === 'b') {
-      this.pos += 2;
-      return { value: 8, src: '\\b' };
-    }
-    const code = this.escapedCode();
-    return { value: code, src: classCharSrc(code) };
+  /** The code unit of an escape that stands for one character (`\n`, `\x41`, `\.`); moves past it. */
+  private escapedCode(): number {
+    const cursor = { src: this.src, pos: this.pos, py: this.py };
+    const code = readEscapedCode(cursor);
+    this.pos = cursor.pos;
+    return code;
   }
 }

@@ -1,0 +1,158 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { compileFilter } from '../compile.js';
+import type { Filter } from '../filter.js';
+import { loadFilterFile, parseSamples, shippedFiltersDir, type FilterDef } from '../load.js';
+import { withFastPath } from './index.js';
+import { sshdSpec } from './sshd.js';
+
+// The fast path must agree with the regexes on every line, to the match, the rule, the address, the time and
+// every counter: a line it gets wrong is an attacker it misses or an address it bans for someone else. So the
+// sshd reader is run against the filter's current regexes (forced, even if the fingerprint says they changed)
+// on lines built to hit its edges, on random mutations of them, and on long hostile lines.
+
+const def = ((): FilterDef => {
+  const r = loadFilterFile(path.join(shippedFiltersDir, 'sshd.yaml'));
+  if (!r.ok) throw new Error('Cannot load filters/sshd.yaml');
+  return r.value;
+})();
+
+let seed = 12345;
+const rnd = (n: number): number => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return (seed >>> 8) % n; };
+const pick = <T>(xs: readonly T[]): T => xs[rnd(xs.length)] as T;
+
+const HEADS = ['Nov 25 16:55:59', 'Mar  1 00:00:00', 'Feb 29 12:00:00', 'Jan 1 00:00:00', 'Dec 31 23:59:59', 'Dec 31 23:59:60',
+  'Abc 12 00:00:00', 'Mar 1 24:00:00', 'Mar 32 00:00:00', 'Apr 31 10:00:00', 'Mar 12 00:00:00.123456', 'Mar 12 00:00:00 <auth.info>',
+  '2024-03-01T00:00:00+00:00', 'Wed 2024-03-01 00:00:00 UTC', '1709251200.123', 'mar 12 00:00:00', 'Mar  12 00:00:00',
+  'Mar 05 00:00:00', 'Mar 5  00:00:00', 'Mar 5 0:00:00'];
+const HOSTS = ['web1', 'a', 'x'.repeat(255), 'x'.repeat(256), '<auth.info>', 'host\tname', 'hö', 'sshd[1]:', '', 'h h'];
+const PROGRAMS = ['sshd[123]', 'sshd', 'sshd-session[9]', 'sshd-auth[9]', 'sshd[1234567890]', 'sshd[12345678901]', 'sshd[]',
+  'sshd-sess[1]', 'sshdx[1]', 'CRON[1]', 'sshd[1', 'sshd-session', 'sshd-auth'];
+const SEPARATORS = [': ', ': ', ': ', ':', ':  '];
+const MESSAGES = [
+  'Failed password for {user} from {host} port {port} ssh2',
+  'Failed password for invalid user {user} from {host} port {port} ssh2',
+  'Failed publickey for {user} from {host} port {port} ssh2: RSA SHA256:abcDEF+/=',
+  'Failed keyboard-interactive/pam for {user} from {host} port {port} ssh2',
+  'Failed none for {user} from {host} port {port} ssh2',
+  'Failed passwd for {user} from {host} port {port} ssh2',
+  'Failed password for {user} from {host} port {port} ssh2 ',
+  'Invalid user {user} from {host} port {port}',
+  'Invalid user {user} from {host}',
+  'Invalid user {user} from {host} port',
+  'Connection closed by authenticating user {user} {host} port {port} [preauth]',
+  'Connection reset by invalid user {user} {host} port {port} [preauth]',
+  'Connection closed by {host} port {port} [preauth]',
+  'Connection closed by invalid user {user} {host} port {port}',
+  'Disconnected from invalid user {user} {host} port {port} [preauth]',
+  'Disconnected from authenticating user {user} {host} port {port} [preauth]',
+  'Disconnected from user {user} {host} port {port}',
+  'Disconnecting invalid user {user} {host} port {port}: Too many authentication failures [preauth]',
+  'error: maximum authentication attempts exceeded for {user} from {host} port {port} ssh2 [preauth]',
+  'User {user} from {host} not allowed because not listed in AllowUsers',
+  'error: PAM: Authentication failure for {user} from {host}',
+  'pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost={host}  user={user}',
+  'Did not receive identification string from {host} port {port}',
+  'Unable to negotiate with {host} port {port}: no matching key exchange method found.',
+  "Bad protocol version identification '{user}' from {host} port {port}",
+  'banner exchange: Connection from {host} port {port}: invalid format',
+  'Accepted publickey for {user} from {host} port {port} ssh2: ED25519 SHA256:x',
+  'pam_unix(sshd:session): session opened for user {user}(uid=1000) by (uid=0)',
+  'Received disconnect from {host} port {port}:11: Bye Bye [preauth]',
+];
+const USERS = ['root', '', 'a b', 'x from 1.2.3.4 port 22 ssh2', 'x from 1.2.3.4', '1.2.3.4', 'a\rb', 'a\u2028b', 'a\u2029b',
+  'a\u0000b', 'é', '\u{1d518}', 'user port 1', ' ', 'from', 'a  from 5.6.7.8 port 1 [preauth]', 'invalid user x',
+  'x 9.9.9.9 port 2 [preauth]', 'x from 2001:db8::9 port 3 ssh2', '\ud800', 'port 22 ssh2'];
+const ADDRESSES = ['192.0.2.1', '10.0.0.255', '256.1.1.1', '01.2.3.4', '1.2.3', '2001:db8::1', '2001:DB8::A', '::ffff:192.0.2.7',
+  '::1', 'fe80::1%eth0', '2001:db8::1:52314', '1:2:3:4:5:6:7:8:9', 'example.com', '', '1.2.3.4.5', '::', ':::',
+  '2001:db8:0:0:0:0:2:1', '0.0.0.0', '255.255.255.255', '\uff11.2.3.4', '999.999.999.999', '1.2.3.4%eth0', 'abcd::12345',
+  '::ffff:1.2.3.4:5', '1.2.3.4 '];
+const PORTS = ['22', '0', '65535', '123456', '', 'x', '1 2', '00022'];
+const HOSTILE = [' ', ' from ', ' port ', ' ssh2', ' [preauth]', ':', '.', '1', 'f', '\r', '\n', '\u2028', '\u0000', '[', ']',
+  'sshd', 'Failed ', 'Invalid user ', '%eth0', '\t', 'é', '\ud83d\ude00', '  '];
+
+function line(): string {
+  const message = pick(MESSAGES).replace('{user}', pick(USERS)).replace('{host}', pick(ADDRESSES)).replace('{port}', pick(PORTS));
+  return `${pick(HEADS)} ${pick(HOSTS)} ${pick(PROGRAMS)}${pick(SEPARATORS)}${message}`;
+}
+
+function mutate(text: string): string {
+  let s = text;
+  for (let n = 1 + rnd(3); n > 0; n--) {
+    const at = rnd(s.length + 1);
+    const op = rnd(4);
+    if (op === 0) s = s.slice(0, at) + pick(HOSTILE) + s.slice(at);
+    else if (op === 1) s = s.slice(0, at) + s.slice(at + 1 + rnd(4));
+    else if (op === 2) s = s.slice(0, at) + pick(HOSTILE) + s.slice(at + 1);
+    else s = s.slice(0, at) + s.slice(rnd(s.length)); // splice a tail from elsewhere in the line
+  }
+  return s;
+}
+
+interface Pair { fast: Filter; slow: Filter; fallbacks: () => number; setNow: (t: number) => void }
+
+function pair(modes: string[], withTime: boolean): Pair {
+  let now = Date.UTC(2026, 5, 1);
+  const clock = { now: () => now };
+  const options = { modes, maxLineLength: 8192, withTime, clock, fastPath: false };
+  const compile = (): Filter => {
+    const r = compileFilter(def, options);
+    if (!r.ok) throw new Error(r.error);
+    return r.value;
+  };
+  const slow = compile();
+  const inner = compile();
+  let fallbacks = 0;
+  const counted: Filter = { ...inner, match: (l) => { fallbacks++; return inner.match(l); } };
+  return { slow, fast: withFastPath(def, options, counted, sshdSpec), fallbacks: () => fallbacks, setNow: (t) => { now = t; } };
+}
+
+/** Feeds every line to both; returns the lines where they differ (at most 10), with both answers. */
+function compare(p: Pair, lines: Iterable<string>): string[] {
+  const bad: string[] = [];
+  for (const text of lines) {
+    // Mostly this year, now and then right around New Year, when the year of a BSD time flips.
+    p.setNow(rnd(4) === 0 ? Date.UTC(2026, 0, 1) + (rnd(5) - 2) * 86_400_000 + rnd(86_400_000) : Date.UTC(2026, 5, 1) + rnd(1e9));
+    const a = JSON.stringify(p.fast.match(text)), b = JSON.stringify(p.slow.match(text));
+    if (a !== b && bad.length < 10) bad.push(`${JSON.stringify(text)}: fast ${a}, regexes ${b}`);
+  }
+  return bad;
+}
+
+const samples = parseSamples(readFileSync(path.join(shippedFiltersDir, 'sshd.samples'), 'utf8')).samples.map((s) => s.text);
+
+describe.each([
+  { modes: [], withTime: true },
+  { modes: [], withTime: false },
+  { modes: ['aggressive'], withTime: true },
+])('the sshd fast path with modes $modes and withTime $withTime', ({ modes, withTime }) => {
+  it('agrees with the regexes on the annotated samples and on generated and mutated lines', () => {
+    const p = pair(modes, withTime);
+    const generated = Array.from({ length: 40_000 }, line);
+    const mutated = generated.map(mutate);
+    expect(compare(p, [...samples, ...samples.map(mutate), ...generated, ...mutated])).toEqual([]);
+    expect(p.fast.counters).toEqual(p.slow.counters);
+  });
+
+  it('agrees on long hostile lines, and reads them in linear time', () => {
+    const p = pair(modes, withTime);
+    const head = 'Mar  1 00:00:00 web1 sshd[1]: ';
+    const long = [
+      `${head}Failed password for ${' from 1.2.3.4 port 22 ssh2'.repeat(4000)} from 192.0.2.1 port 22 ssh2`,
+      `${head}Invalid user ${'a '.repeat(50_000)}from 192.0.2.1 port 22`,
+      `${head}Connection closed by authenticating user ${'1'.repeat(100_000)} 192.0.2.1 port 22 [preauth]`,
+      `${head}Failed password for ${'x'.repeat(100_000)}`,
+    ];
+    expect(compare(p, long)).toEqual([]);
+    expect(p.fast.counters).toEqual(p.slow.counters);
+  });
+
+  it('decides most ordinary lines itself', () => {
+    const p = pair(modes, withTime);
+    const ordinary = Array.from({ length: 2000 }, (_, i) =>
+      `Mar  1 00:00:${String(i % 60).padStart(2, '0')} web1 sshd[${1000 + i}]: ${['Failed password for root from', 'Invalid user admin from'][i % 2]} 10.0.${i >> 8}.${i & 255} port 22${i % 2 ? '' : ' ssh2'}`);
+    expect(compare(p, ordinary)).toEqual([]);
+    expect(p.fallbacks()).toBe(0);
+  });
+});
