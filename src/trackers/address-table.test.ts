@@ -7,7 +7,7 @@ const addr = (text: string): Address => parseAddress(text) as Address;
 /** The table's entries from least to most recently used, as addresses by their payload tag. */
 function order(table: AddressTable, tags: Map<number, Address>): Address[] {
   const out: Address[] = [];
-  for (let e = table.oldest(); e !== -1; e = table.newer(e)) out.push(tags.get(table.ints[e]!) as Address);
+  for (let e = table.oldest(); e !== -1; e = table.newer(e)) out.push(tags.get(table.ints(e)[table.intAt(e)]!) as Address);
   return out;
 }
 
@@ -16,9 +16,10 @@ describe('createAddressTable', () => {
     const t = createAddressTable(1, 1);
     expect(t.find(addr('192.0.2.1'))).toBe(-1);
     const e = t.add(addr('192.0.2.1'));
-    t.floats[e] = 42;
+    t.floats(e)[t.floatAt(e)] = 42;
     expect(t.find(addr('192.0.2.1'))).toBe(e);
-    expect(t.floats[t.find(addr('192.0.2.1'))]).toBe(42);
+    const f = t.find(addr('192.0.2.1'));
+    expect(t.floats(f)[t.floatAt(f)]).toBe(42);
     expect(t.find(addr('192.0.2.2'))).toBe(-1);
     expect(t.size).toBe(1);
   });
@@ -35,7 +36,7 @@ describe('createAddressTable', () => {
     const t = createAddressTable(0, 1);
     const tags = new Map<number, Address>();
     const [a, b, c] = ['10.0.0.1', '10.0.0.2', '2001:db8::3'].map(addr) as [Address, Address, Address];
-    [a, b, c].forEach((x, i) => { t.ints[t.add(x)] = i; tags.set(i, x); });
+    [a, b, c].forEach((x, i) => { const e = t.add(x); t.ints(e)[t.intAt(e)] = i; tags.set(i, x); });
     t.touch(t.find(a));
     expect(order(t, tags)).toEqual([b, c, a]);
     t.remove(t.find(c));
@@ -45,12 +46,13 @@ describe('createAddressTable', () => {
   it('zeroes the payload of an entry that reuses a removed one', () => {
     const t = createAddressTable(3, 2);
     const e = t.add(addr('10.1.1.1'));
-    t.floats.fill(7, e * 3, e * 3 + 3);
-    t.ints.fill(7, e * 2, e * 2 + 2);
+    t.floats(e).fill(7, t.floatAt(e), t.floatAt(e) + 3);
+    t.ints(e).fill(7, t.intAt(e), t.intAt(e) + 2);
     t.remove(e);
     const f = t.add(addr('10.1.1.2'));
     expect(f).toBe(e);
-    expect([...t.floats.subarray(f * 3, f * 3 + 3), ...t.ints.subarray(f * 2, f * 2 + 2)]).toEqual([0, 0, 0, 0, 0]);
+    const floats = t.floats(f).subarray(t.floatAt(f), t.floatAt(f) + 3), ints = t.ints(f).subarray(t.intAt(f), t.intAt(f) + 2);
+    expect([...floats, ...ints]).toEqual([0, 0, 0, 0, 0]);
   });
 
   it('behaves like a Map under random adds, touches and removals across growth', () => {
@@ -68,12 +70,12 @@ describe('createAddressTable', () => {
       expect(e === -1).toBe(!model.has(a));
       if (e === -1) {
         const n = t.add(a);
-        t.floats[n] = step;
-        t.ints[n] = step;
+        t.floats(n)[t.floatAt(n)] = step;
+        t.ints(n)[t.intAt(n)] = step;
         tags.set(step, a);
         model.set(a, step);
       } else {
-        expect(t.floats[e]).toBe(model.get(a));
+        expect(t.floats(e)[t.floatAt(e)]).toBe(model.get(a));
         if (rnd(2) === 0) {
           t.remove(e);
           model.delete(a);
@@ -94,11 +96,28 @@ describe('createAddressTable', () => {
     expect(t.find(pool[1] as Address)).toBe(-1);
   });
 
-  it('holds a million addresses', () => {
+  it('holds a million addresses across pages, and reuses removed entries on any page', () => {
     const t = createAddressTable(5, 1);
-    for (let i = 0; i < 1_000_000; i++) t.add(addr(`10.${i >>> 16}.${(i >>> 8) & 255}.${i & 255}`));
+    const v4 = (i: number): Address => addr(`10.${i >>> 16}.${(i >>> 8) & 255}.${i & 255}`);
+    for (let i = 0; i < 1_000_000; i++) {
+      const e = t.add(v4(i));
+      t.ints(e)[t.intAt(e)] = i;
+    }
     expect(t.size).toBe(1_000_000);
     expect(t.find(addr('10.15.66.63'))).not.toBe(-1);
     expect(t.find(addr('10.15.66.64'))).toBe(-1);
+    for (let i = 0; i < 1_000_000; i += 3) t.remove(t.find(v4(i)));
+    for (let i = 0; i < 300_000; i++) {
+      const e = t.add(addr(`2001:db8::${(i >>> 16).toString(16)}:${(i & 0xffff).toString(16)}`));
+      t.ints(e)[t.intAt(e)] = -1 - i;
+    }
+    expect(t.size).toBe(1_000_000 - 333_334 + 300_000);
+    for (const i of [1, 2, 4, 65_537, 999_998]) {
+      const e = t.find(v4(i));
+      expect(t.ints(e)[t.intAt(e)]).toBe(i);
+    }
+    for (const i of [0, 3, 65_535, 999_999]) expect(t.find(v4(i))).toBe(-1);
+    const e = t.find(addr('2001:db8::4:93df'));
+    expect(t.ints(e)[t.intAt(e)]).toBe(-1 - 0x493df);
   });
 });

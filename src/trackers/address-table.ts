@@ -13,17 +13,20 @@ import { parseIPv4Span, parseIPv6Into, type Address } from '../core/address.js';
  *   shift (no tombstones, so lookups stay short however many addresses come and go).
  * - Entries live in dense arrays reused through a free list, and form a doubly linked list from least to
  *   most recently used: the tracker's LRU eviction and its sweep walk it.
- * - Capacity doubles as needed, so an idle daemon holds a few kilobytes, not the size of its cap.
+ * - Entries are stored in pages of 65,536, added as needed and never copied or freed while the table lives:
+ *   an idle daemon holds one small page, not the size of its cap, and growing leaves no freed arrays behind
+ *   (doubling did: glibc keeps such freed blocks, and the daemon's RSS with them). Only the index doubles.
  *
- * Entry numbers stay valid until the entry is removed. `floats` and `ints` are replaced when the table grows:
- * read them again after `add`.
+ * Entry numbers stay valid until the entry is removed.
  */
 export interface AddressTable {
   readonly size: number;
-  /** `floatStride` doubles per entry, entry `e` at `e * floatStride`. */
-  readonly floats: Float64Array;
-  /** `intStride` integers per entry, entry `e` at `e * intStride`. */
-  readonly ints: Int32Array;
+  /** The page holding the `floatStride` doubles of `entry`, which start at `floatAt(entry)`. */
+  floats(entry: number): Float64Array;
+  floatAt(entry: number): number;
+  /** The page holding the `intStride` integers of `entry`, which start at `intAt(entry)`. */
+  ints(entry: number): Int32Array;
+  intAt(entry: number): number;
   /** The entry of `address`, or -1. */
   find(address: Address): number;
   /** Adds `address` (which must be absent) as the most recently used entry, its payload zeroed. */
@@ -38,7 +41,11 @@ export interface AddressTable {
   clear(): void;
 }
 
-const INITIAL = 64;
+/** Entries per page, as a shift: 65,536. The first page starts smaller and grows to that size. */
+const PAGE_SHIFT = 16;
+const PAGE = 1 << PAGE_SHIFT;
+const PAGE_MASK = PAGE - 1;
+const FIRST_PAGE = 64;
 const NONE = -1;
 
 /** fmix32 of MurmurHash3: every input bit reaches every output bit, so nearby addresses spread out. */
@@ -51,12 +58,13 @@ function mix(h: number): number {
 }
 
 export function createAddressTable(floatStride: number, intStride: number): AddressTable {
+  // Page p holds entries [p·PAGE, (p+1)·PAGE); only page 0 may be smaller (FIRST_PAGE, doubling up to PAGE).
+  let keys: Int32Array[] = [];
+  let prev: Int32Array[] = [];
+  let next: Int32Array[] = [];
+  let floats: Float64Array[] = [];
+  let ints: Int32Array[] = [];
   let cap = 0;
-  let keys = new Int32Array(0);
-  let prev = new Int32Array(0);
-  let next = new Int32Array(0);
-  let floats = new Float64Array(0);
-  let ints = new Int32Array(0);
   /** Entry + 1 per slot, 0 when free; twice `cap` slots, so at most half full. */
   let index = new Int32Array(0);
   let mask = 0;
@@ -70,6 +78,11 @@ export function createAddressTable(floatStride: number, intStride: number): Addr
   let k0 = 0, k1 = 0, k2 = 0, k3 = 0;
   const groups = [0, 0, 0, 0, 0, 0, 0, 0];
 
+  const getNext = (e: number): number => next[e >>> PAGE_SHIFT]![e & PAGE_MASK]!;
+  const setNext = (e: number, v: number): void => { next[e >>> PAGE_SHIFT]![e & PAGE_MASK] = v; };
+  const getPrev = (e: number): number => prev[e >>> PAGE_SHIFT]![e & PAGE_MASK]!;
+  const setPrev = (e: number, v: number): void => { prev[e >>> PAGE_SHIFT]![e & PAGE_MASK] = v; };
+
   const parseKey = (address: Address): void => {
     const v4 = parseIPv4Span(address, 0, address.length);
     if (v4 >= 0) { k0 = 0; k1 = 0; k2 = 0xffff; k3 = v4 | 0; return; }
@@ -82,8 +95,8 @@ export function createAddressTable(floatStride: number, intStride: number): Addr
   };
   const hashOf = (a: number, b: number, c: number, d: number): number => mix(mix(mix(mix(a) ^ b) ^ c) ^ d);
   const hashEntry = (e: number): number => {
-    const o = e * 4;
-    return hashOf(keys[o]!, keys[o + 1]!, keys[o + 2]!, keys[o + 3]!);
+    const page = keys[e >>> PAGE_SHIFT]!, o = (e & PAGE_MASK) * 4;
+    return hashOf(page[o]!, page[o + 1]!, page[o + 2]!, page[o + 3]!);
   };
 
   const place = (e: number, h: number): void => {
@@ -93,32 +106,47 @@ export function createAddressTable(floatStride: number, intStride: number): Addr
   };
 
   const grow = (): void => {
-    const n = cap === 0 ? INITIAL : cap * 2;
-    const copy = <T extends Int32Array | Float64Array>(old: T, make: (len: number) => T, stride: number): T => {
-      const a = make(n * stride);
-      a.set(old);
-      return a;
-    };
-    keys = copy(keys, (l) => new Int32Array(l), 4);
-    prev = copy(prev, (l) => new Int32Array(l), 1);
-    next = copy(next, (l) => new Int32Array(l), 1);
-    floats = copy(floats, (l) => new Float64Array(l), floatStride);
-    ints = copy(ints, (l) => new Int32Array(l), intStride);
-    cap = n;
-    index = new Int32Array(n * 2);
-    mask = n * 2 - 1;
-    for (let e = head; e !== NONE; e = next[e]!) place(e, hashEntry(e));
+    if (cap < PAGE) {
+      // Page 0 doubles (copied) until it is a whole page, so a table with a few entries stays small.
+      const n = cap === 0 ? FIRST_PAGE : cap * 2;
+      const widen = <T extends Int32Array | Float64Array>(old: T | undefined, make: (len: number) => T, stride: number): T => {
+        const a = make(n * stride);
+        if (old) a.set(old);
+        return a;
+      };
+      keys[0] = widen(keys[0], (l) => new Int32Array(l), 4);
+      prev[0] = widen(prev[0], (l) => new Int32Array(l), 1);
+      next[0] = widen(next[0], (l) => new Int32Array(l), 1);
+      floats[0] = widen(floats[0], (l) => new Float64Array(l), floatStride);
+      ints[0] = widen(ints[0], (l) => new Int32Array(l), intStride);
+      cap = n;
+    } else {
+      keys.push(new Int32Array(PAGE * 4));
+      prev.push(new Int32Array(PAGE));
+      next.push(new Int32Array(PAGE));
+      floats.push(new Float64Array(PAGE * floatStride));
+      ints.push(new Int32Array(PAGE * intStride));
+      cap += PAGE;
+    }
+    // The index stays a power of two at least twice the capacity.
+    if (index.length < cap * 2) {
+      let slots = Math.max(index.length, FIRST_PAGE * 2);
+      while (slots < cap * 2) slots *= 2;
+      index = new Int32Array(slots);
+      mask = slots - 1;
+      for (let e = head; e !== NONE; e = getNext(e)) place(e, hashEntry(e));
+    }
   };
 
   const unlink = (e: number): void => {
-    const p = prev[e]!, n = next[e]!;
-    if (p === NONE) head = n; else next[p] = n;
-    if (n === NONE) tail = p; else prev[n] = p;
+    const p = getPrev(e), n = getNext(e);
+    if (p === NONE) head = n; else setNext(p, n);
+    if (n === NONE) tail = p; else setPrev(n, p);
   };
   const append = (e: number): void => {
-    prev[e] = tail;
-    next[e] = NONE;
-    if (tail === NONE) head = e; else next[tail] = e;
+    setPrev(e, tail);
+    setNext(e, NONE);
+    if (tail === NONE) head = e; else setNext(tail, e);
     tail = e;
   };
 
@@ -127,15 +155,17 @@ export function createAddressTable(floatStride: number, intStride: number): Addr
     for (let s = hashOf(k0, k1, k2, k3) & mask; ; s = (s + 1) & mask) {
       const v = index[s]!;
       if (v === 0) return NONE;
-      const o = (v - 1) * 4;
-      if (keys[o + 3] === k3 && keys[o + 2] === k2 && keys[o + 1] === k1 && keys[o] === k0) return s;
+      const page = keys[(v - 1) >>> PAGE_SHIFT]!, o = ((v - 1) & PAGE_MASK) * 4;
+      if (page[o + 3] === k3 && page[o + 2] === k2 && page[o + 1] === k1 && page[o] === k0) return s;
     }
   };
 
   return {
     get size() { return size; },
-    get floats() { return floats; },
-    get ints() { return ints; },
+    floats: (e) => floats[e >>> PAGE_SHIFT]!,
+    floatAt: (e) => (e & PAGE_MASK) * floatStride,
+    ints: (e) => ints[e >>> PAGE_SHIFT]!,
+    intAt: (e) => (e & PAGE_MASK) * intStride,
 
     find(address) {
       parseKey(address);
@@ -147,11 +177,12 @@ export function createAddressTable(floatStride: number, intStride: number): Addr
       parseKey(address);
       if (size === cap) grow();
       let e: number;
-      if (free !== NONE) { e = free; free = next[e]!; } else e = fresh++;
-      const o = e * 4;
-      keys[o] = k0; keys[o + 1] = k1; keys[o + 2] = k2; keys[o + 3] = k3;
-      floats.fill(0, e * floatStride, (e + 1) * floatStride);
-      ints.fill(0, e * intStride, (e + 1) * intStride);
+      if (free !== NONE) { e = free; free = getNext(e); } else e = fresh++;
+      const p = e >>> PAGE_SHIFT, i = e & PAGE_MASK;
+      const page = keys[p]!, o = i * 4;
+      page[o] = k0; page[o + 1] = k1; page[o + 2] = k2; page[o + 3] = k3;
+      floats[p]!.fill(0, i * floatStride, (i + 1) * floatStride);
+      ints[p]!.fill(0, i * intStride, (i + 1) * intStride);
       place(e, hashOf(k0, k1, k2, k3));
       append(e);
       size++;
@@ -165,8 +196,8 @@ export function createAddressTable(floatStride: number, intStride: number): Addr
     },
 
     remove(e) {
-      const o = e * 4;
-      k0 = keys[o]!; k1 = keys[o + 1]!; k2 = keys[o + 2]!; k3 = keys[o + 3]!;
+      const page = keys[e >>> PAGE_SHIFT]!, o = (e & PAGE_MASK) * 4;
+      k0 = page[o]!; k1 = page[o + 1]!; k2 = page[o + 2]!; k3 = page[o + 3]!;
       let s = slotOfKey();
       if (s === NONE || index[s] !== e + 1) throw new Error(`Address table entry ${e} is not in the table`);
       // Backward shift: pull later members of the probe run into the hole when their home slot allows it.
@@ -177,18 +208,17 @@ export function createAddressTable(floatStride: number, intStride: number): Addr
       }
       index[s] = 0;
       unlink(e);
-      next[e] = free;
+      setNext(e, free);
       free = e;
       size--;
     },
 
     oldest: () => head,
-    newer: (e) => next[e]!,
+    newer: (e) => getNext(e),
 
     clear() {
       cap = 0; size = 0; fresh = 0; free = NONE; head = NONE; tail = NONE; mask = 0;
-      keys = new Int32Array(0); prev = new Int32Array(0); next = new Int32Array(0);
-      floats = new Float64Array(0); ints = new Int32Array(0); index = new Int32Array(0);
+      keys = []; prev = []; next = []; floats = []; ints = []; index = new Int32Array(0);
     },
   };
 }

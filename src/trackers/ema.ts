@@ -67,31 +67,32 @@ export function createEmaTracker(options: EmaTrackerOptions, _deps: TrackerDeps)
       let e = table.find(hit.address);
       if (e === -1) {
         e = table.add(hit.address);
-        table.ints[e] = 1;
-        table.floats[e * 2] = t;
+        table.ints(e)[table.intAt(e)] = 1;
+        table.floats(e)[table.floatAt(e)] = t;
         if (table.size > maxEntries) {
           table.remove(table.oldest());
           evicted++;
         }
         return undefined;
       }
-      const f = table.floats;
-      const last = f[e * 2]!;
+      const f = table.floats(e), o = table.floatAt(e);
+      const counts = table.ints(e), at = table.intAt(e);
+      const last = f[o]!;
       if (t - last > expireMs) {
-        table.ints[e] = 1;
-        f[e * 2] = t;
-        f[e * 2 + 1] = 0;
+        counts[at] = 1;
+        f[o] = t;
+        f[o + 1] = 0;
         table.touch(e);
         return undefined;
       }
       const dt = Math.max(1, Math.abs(t - last));
-      const hits = table.ints[e]! + 1;
-      table.ints[e] = hits;
+      const hits = counts[at]! + 1;
+      counts[at] = hits;
       // avg + alpha·(dt − avg) is the same formula, but stays exactly `avg` when dt equals it.
-      const avg = hits === 2 ? dt : f[e * 2 + 1]! + alpha * (dt - f[e * 2 + 1]!);
-      f[e * 2 + 1] = avg;
+      const avg = hits === 2 ? dt : f[o + 1]! + alpha * (dt - f[o + 1]!);
+      f[o + 1] = avg;
       const newest = t > last ? t : last;
-      f[e * 2] = newest;
+      f[o] = newest;
       const rate = 1000 / avg;
       if (hits >= minFailures && rate >= threshold) {
         // The address starts from zero.
@@ -113,7 +114,7 @@ export function createEmaTracker(options: EmaTrackerOptions, _deps: TrackerDeps)
     sweep(now: number): void {
       for (let e = table.oldest(); e !== -1;) {
         const after = table.newer(e);
-        if (now - table.floats[e * 2]! > expireMs) table.remove(e);
+        if (now - table.floats(e)[table.floatAt(e)]! > expireMs) table.remove(e);
         e = after;
       }
     },

@@ -58,18 +58,18 @@ export function createTableWindowTracker(options: WindowTrackerOptions): Tracker
         // A single failure is a window of its own: nothing to keep.
         if (maxFailures === 1) return offence(hit, t);
         e = table.add(hit.address);
-        table.floats[e * maxFailures] = t;
-        table.ints[e] = 1;
+        table.floats(e)[table.floatAt(e)] = t;
+        table.ints(e)[table.intAt(e)] = 1;
         if (table.size > maxEntries) {
           table.remove(table.oldest());
           evicted++;
         }
         return undefined;
       }
-      const times = table.floats;
-      const base = e * maxFailures;
-      const n = insertNewest(times, base, table.ints[e]!, t, maxFailures);
-      table.ints[e] = n;
+      const times = table.floats(e), base = table.floatAt(e);
+      const counts = table.ints(e), at = table.intAt(e);
+      const n = insertNewest(times, base, counts[at]!, t, maxFailures);
+      counts[at] = n;
       const newest = times[base + n - 1]!;
       if (n === maxFailures && newest - times[base]! <= periodMs) {
         // The address starts from zero.
@@ -90,7 +90,8 @@ export function createTableWindowTracker(options: WindowTrackerOptions): Tracker
       const horizon = now - periodMs;
       for (let e = table.oldest(); e !== -1;) {
         const after = table.newer(e);
-        if (table.floats[e * maxFailures + table.ints[e]! - 1]! < horizon) table.remove(e);
+        const newest = table.floats(e)[table.floatAt(e) + table.ints(e)[table.intAt(e)]! - 1]!;
+        if (newest < horizon) table.remove(e);
         e = after;
       }
     },

@@ -20,7 +20,10 @@ export interface FastSpec {
   readonly name: string;
   /** sha256 of `filter.rules.join('\n')` of every compilation `scan` was checked against. */
   readonly fingerprints: readonly string[];
-  /** A text every line holds for which `scan` answers other than UNSURE: a prefilter it makes redundant. */
+  /**
+   * A text every line holds on which `scan` reports a match: a prefilter equal to it is redundant, since a line
+   * without it gets the same answer either way (counted, no match).
+   */
   readonly impliedLiteral: string;
   scan(line: string, st: ScanState): number;
 }

@@ -132,7 +132,10 @@ function readDisconnected(line: string, from: number, st: ScanState): number {
   return user < 0 ? UNSURE : hostPortSuffix(line, user, ' ', ' [preauth]', 3, st);
 }
 
-/** `sshd`, `sshd-session` or `sshd-auth`, an optional `[pid]` of 1 to 10 digits, then `: `. */
+/**
+ * `sshd`, `sshd-session` or `sshd-auth`, an optional `[pid]` of 1 to 10 digits, then `: `: where the message
+ * starts, -1 for another program (no rule can match: the prefix needs "sshd" right there), or UNSURE.
+ */
 function readProgram(line: string, at: number): number {
   if (!line.startsWith('sshd', at)) return -1;
   let i = at + 4;
@@ -141,21 +144,24 @@ function readProgram(line: string, at: number): number {
   if (line.charCodeAt(i) === 91 /* [ */) {
     const start = ++i;
     while (isDigit(line.charCodeAt(i))) i++;
-    if (i === start || i - start > 10 || line.charCodeAt(i) !== 93 /* ] */) return -1;
+    if (i === start || i - start > 10 || line.charCodeAt(i) !== 93 /* ] */) return UNSURE;
     i++;
   }
-  return line.charCodeAt(i) === 58 && line.charCodeAt(i + 1) === 32 ? i + 2 : -1;
+  return line.charCodeAt(i) === 58 && line.charCodeAt(i + 1) === 32 ? i + 2 : UNSURE;
 }
 
 export const sshdSpec: FastSpec = {
   name: 'sshd',
-  // Every answer but UNSURE has read "sshd" where the program's name is: the line holds the prefilter.
+  // A match has read "sshd" where the program's name is, so the line holds the prefilter; NO_MATCH needs no
+  // prefilter (compile.ts answers the same for a line without it: counted, no match).
   impliedLiteral: 'sshd',
   fingerprints: FINGERPRINTS,
   scan(line, st) {
     const program = readBsdHead(line, st);
     if (program < 0) return UNSURE;
     const message = readProgram(line, program);
+    // Another program's line (CRON, postfix, …): the jails of a shared syslog file see many of those.
+    if (message === -1) return NO_MATCH;
     if (message < 0) return UNSURE;
     switch (line.charCodeAt(message)) {
       case 70: // F
