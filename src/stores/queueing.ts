@@ -144,24 +144,29 @@ export function createQueueingStore(inner: PortableStore, options: QueueingOptio
   const replay = (): Promise<boolean> => {
     replaying ??= (async () => {
       const before = counters.replayed;
-      while (queue.length > 0) {
-        const op = queue[0];
-        if (!op) break;
+      // Writes made while the probe below is in flight are queued behind it: drain again until the queue is
+      // empty at the moment the store answers, or they would be stranded once `down` is cleared.
+      for (;;) {
+        while (queue.length > 0) {
+          const op = queue[0];
+          if (!op) break;
+          try {
+            await withTimeout(op.run(inner));
+            counters.replayed++;
+            if (op.stand && standIns.get(banKey(op.stand.jail, op.stand.address)) === op.stand) standIns.delete(banKey(op.stand.jail, op.stand.address));
+          } catch (e) {
+            if (unavailable(e)) { scheduleRetry(); return false; }
+            counters.failed++;
+            log.error(`Dropped a queued ${op.kind} that the ${inner.type} store refused: ${(e as Error).message}`);
+          }
+          queue.shift();
+        }
         try {
-          await withTimeout(op.run(inner));
-          counters.replayed++;
-          if (op.stand && standIns.get(banKey(op.stand.jail, op.stand.address)) === op.stand) standIns.delete(banKey(op.stand.jail, op.stand.address));
+          await withTimeout(inner.getPosition('dictdefence:probe'));
         } catch (e) {
           if (unavailable(e)) { scheduleRetry(); return false; }
-          counters.failed++;
-          log.error(`Dropped a queued ${op.kind} that the ${inner.type} store refused: ${(e as Error).message}`);
         }
-        queue.shift();
-      }
-      try {
-        await withTimeout(inner.getPosition('dictdefence:probe'));
-      } catch (e) {
-        if (unavailable(e)) { scheduleRetry(); return false; }
+        if (queue.length === 0) break;
       }
       if (down) log.info(`The ${inner.type} store is reachable again; wrote ${counters.replayed - before} queued writes`);
       down = false;

@@ -36,7 +36,7 @@ const HOST_EXACT = new RegExp(`^(?:${HOST_PATTERN})$`);
 /** Distinct IPv6 texts kept at once; the cache starts over when full. */
 const INTERN_MAX = 1 << 16;
 /** Slots of the IPv4 string cache (direct-mapped: a slot holds the last address that hashed to it). */
-const V4_SLOTS = 1 << 14;
+const V4_SLOTS = 1 << 16;
 
 /**
  * `filter` with a fast path in front of its `match` when one of the specs was checked against its rules (or
@@ -77,7 +77,7 @@ export function withFastPath(def: FilterDef, options: CompileOptions, filter: Fi
     if (v4 >= 0) {
       // A strict dotted quad is what <HOST>'s IPv4 branch matches, and its own canonical text.
       const key = v4 | 0;
-      const slot = Math.imul(key, 0x9e3779b1) >>> 18;
+      const slot = Math.imul(key, 0x9e3779b1) >>> 16;
       address = v4Texts[slot];
       if (address === undefined || v4Keys[slot] !== key) {
         address = ipv4Address(v4);
