@@ -4,7 +4,7 @@
 // in a Map. With --tracker it also keeps the last 5 failure times per address (a Map of arrays), which is the
 // "fair baseline" of issue 9: the same work DictDefence's tracker does.
 // Usage: node bench/naive.mjs FILE [--tracker]   prints one JSON line: {"lines","failures","addresses"}
-import { closeSync, openSync, readSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 
 const [file, flag] = process.argv.slice(2);
 if (!file) { process.stderr.write('usage: node bench/naive.mjs FILE [--tracker]\n'); process.exit(2); }
@@ -41,16 +41,12 @@ function handle(line) {
   }
 }
 
-const fd = openSync(file, 'r');
-const buf = Buffer.alloc(1 << 16);
+// A read stream of 64 KiB chunks, as ANCHORS.md's loop (readSync into one reused buffer is 12-24 % faster).
 let rest = '';
-for (;;) {
-  const n = readSync(fd, buf, 0, buf.length, null);
-  if (n === 0) break;
-  const parts = (rest + buf.toString('utf8', 0, n)).split('\n');
+for await (const chunk of createReadStream(file, { highWaterMark: 1 << 16 })) {
+  const parts = (rest + chunk.toString('utf8')).split('\n');
   rest = parts.pop();
   for (const p of parts) handle(p);
 }
 if (rest !== '') handle(rest);
-closeSync(fd);
 process.stdout.write(`${JSON.stringify({ lines, failures, addresses: counts.size })}\n`);

@@ -91,9 +91,7 @@ async function migrate(pool: Pool, o: MysqlStoreOptions): Promise<void> {
     const [got] = await select<{ got: number | null }>(conn, 'SELECT GET_LOCK(?, 60) AS got', [lock]);
     if (got?.got !== 1) throw new Error(`another process held the schema lock "${lock}" for 60 s`);
     try {
-      await conn.query(schema.VERSION_DDL(o.tablePrefix));
-      const [row] = await select<{ version: number }>(conn, schema.GET_VERSION(o.tablePrefix), []);
-      const current = row?.version ?? 0;
+      const current = await schemaVersion(conn, o.tablePrefix);
       const all = schema.migrations(o.tablePrefix);
       if (current > all.length) {
         throw new Error(`schema version ${current} is newer than this version of DictDefence supports (${all.length})`);
@@ -108,6 +106,22 @@ async function migrate(pool: Pool, o: MysqlStoreOptions): Promise<void> {
   } finally {
     conn.release();
   }
+}
+
+/**
+ * The version recorded in `PREFIX` + `schema_version`, creating that table (version 0) only when it is
+ * missing: a current schema then needs no DDL at all, so the user may lose CREATE and ALTER after the first
+ * start (`CREATE TABLE IF NOT EXISTS` would still demand the CREATE privilege).
+ */
+async function schemaVersion(conn: PoolConnection, prefix: string): Promise<number> {
+  try {
+    const [row] = await select<{ version: number }>(conn, schema.GET_VERSION(prefix), []);
+    return row?.version ?? 0;
+  } catch (e) {
+    if ((e as { code?: unknown }).code !== 'ER_NO_SUCH_TABLE') throw e;
+  }
+  await conn.query(schema.VERSION_DDL(prefix));
+  return 0;
 }
 
 function storeOver(pool: Pool, name: string, options: MysqlStoreOptions, deps: MysqlStoreDeps): MysqlStore {

@@ -101,7 +101,7 @@ function openFile(file: string): Database.Database {
 /**
  * A damaged page deep in the file would otherwise surface later, as a failed write on every ban. Checking at
  * open turns it into one clear error that `run --recover` acts on. `quick_check` reads every page once but
- * skips the index cross-checks of `integrity_check`: about a second per 100 MB.
+ * skips the index cross-checks of `integrity_check`: 0.4 s for a 230 MB file in the page cache.
  */
 function verify(db: Database.Database): void {
   const result: unknown = db.pragma('quick_check(1)', { simple: true });
