@@ -62,7 +62,30 @@ export function createCidrSet(cidrs: readonly Cidr[]): CidrSet {
     if (c.prefix === (isIPv4(c.base) ? 32 : 128)) exact.set(c.base, c);
     else nets.push(c);
   }
-  const find = (address: Address): Cidr | undefined =>
-    exact.get(address) ?? nets.find((n) => cidrContains(n, address));
+  // The whitelist is checked on every matched line: networks are turned into bytes and masks once, and each
+  // address into bytes once per check, instead of twice per network.
+  const compiled = nets.map((n) => {
+    const bits = n.prefix + (isIPv4(n.base) ? 96 : 0);
+    const base = addressBytes(n.base);
+    const mask = new Uint8Array(16);
+    for (let i = 0, left = bits; left > 0; i++, left -= 8) mask[i] = left >= 8 ? 0xff : (0xff << (8 - left)) & 0xff;
+    return { cidr: n, v4: isIPv4(n.base), base, mask };
+  });
+  const find = (address: Address): Cidr | undefined => {
+    const hit = exact.get(address);
+    if (hit || compiled.length === 0) return hit;
+    const v4 = isIPv4(address);
+    const a = addressBytes(address);
+    outer: for (const n of compiled) {
+      if (n.v4 !== v4) continue;
+      for (let i = 0; i < 16; i++) {
+        const m = n.mask[i] as number;
+        if (m === 0) break;
+        if (((a[i] as number) & m) !== ((n.base[i] as number) & m)) continue outer;
+      }
+      return n.cidr;
+    }
+    return undefined;
+  };
   return { has: (a) => find(a) !== undefined, find, entries: cidrs };
 }

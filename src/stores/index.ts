@@ -3,7 +3,6 @@ import { realClock, type Clock } from '../core/clock.js';
 import { silentLogger, type Logger } from '../core/log.js';
 import { err, ok, type Result } from '../core/types.js';
 import { openFileStore } from './file.js';
-import { openMysqlStore } from './mysql.js';
 import { createQueueingStore, type QueueingOptions } from './queueing.js';
 import { isDamaged, moveAside } from './recover.js';
 import { openSqliteStore } from './sqlite.js';
@@ -15,7 +14,6 @@ export { createSqliteStore, openSqliteStore } from './sqlite.js';
 export type { SqliteStore, SqliteStoreDeps, SqliteStoreOptions } from './sqlite.js';
 export { openFileStore } from './file.js';
 export type { FileStore, FileStoreOptions } from './file.js';
-export { openMysqlStore } from './mysql.js';
 export type { MysqlStore, MysqlStoreOptions } from './mysql.js';
 export { createQueueingStore } from './queueing.js';
 export type { QueueingOptions, QueueingStore } from './queueing.js';
@@ -41,7 +39,8 @@ export const stores = {
   sqlite: (c: ConfigOf<'sqlite'>, deps: StoreDeps) => openSqliteStore({ path: c.path, retentionMs: c.retentionMs }, deps),
   file: (c: ConfigOf<'file'>, deps: StoreDeps) =>
     openFileStore({ path: c.path, retentionMs: deps.readOnly ? undefined : c.retentionMs, readOnly: deps.readOnly }, deps),
-  mysql: (c: ConfigOf<'mysql'>, deps: StoreDeps) => openMysqlStore({
+  // Loaded only when configured: mysql2 alone adds ~17 MB to every daemon that does not use it.
+  mysql: async (c: ConfigOf<'mysql'>, deps: StoreDeps) => (await import('./mysql.js')).openMysqlStore({
     host: c.host, port: c.port, user: c.user, password: c.password, database: c.database, tablePrefix: c.tablePrefix,
     retentionMs: c.retentionMs,
   }, deps),
