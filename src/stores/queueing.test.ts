@@ -20,8 +20,16 @@ const ban = (n: number, bannedAt = T0): Ban => ({ address: address(n), jail: 'ss
 type Mode = 'up' | 'down' | 'silent' | 'lost-answer';
 
 /** A real (file) store behind a switch that makes every call fail the way a network store does in an outage. */
-function flaky(inner: PortableStore, mode: { current: Mode; refuse?: (method: string) => Error | undefined }): PortableStore {
+interface Switch {
+  current: Mode;
+  refuse?: (method: string) => Error | undefined;
+  /** Holds every call of this method until the promise settles (a slow answer). */
+  hold?: { method: string; until: Promise<void> };
+}
+
+function flaky(inner: PortableStore, mode: Switch): PortableStore {
   const wrap = <A extends unknown[], R>(method: string, fn: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
+    if (mode.hold?.method === method) await mode.hold.until;
     const refusal = mode.refuse?.(method);
     if (refusal) throw refusal;
     if (mode.current === 'down') throw new StoreUnavailableError('connect ECONNREFUSED');
@@ -52,7 +60,7 @@ function flaky(inner: PortableStore, mode: { current: Mode; refuse?: (method: st
 describe('queueing store', () => {
   let dir: string;
   let inner: PortableStore;
-  let mode: { current: Mode; refuse?: (method: string) => Error | undefined };
+  let mode: Switch;
   let clock: ManualClock;
   let store: QueueingStore;
   const warnings: string[] = [];
@@ -105,6 +113,21 @@ describe('queueing store', () => {
     expect(store.counters).toMatchObject({ outages: 1, replayed: 6, dropped: 0, failed: 0 });
     expect(warnings.some((w) => w.includes('unreachable'))).toBe(true);
     expect(warnings.some((w) => w.includes('reachable again; wrote 6 queued writes'))).toBe(true);
+  });
+
+  it('also writes what was queued while its reconnect probe was waiting for an answer', async () => {
+    mode.current = 'down';
+    await store.addBan(ban(1));
+    mode.current = 'up';
+    let answer = (): void => {};
+    mode.hold = { method: 'getPosition', until: new Promise<void>((r) => { answer = r; }) };
+    const flushed = store.flush();
+    await sleep(5); // the queued ban is written; the probe now waits
+    await store.addBan(ban(2));
+    answer();
+    expect(await flushed).toBe(true);
+    expect(store.queued).toBe(0);
+    expect((await inner.activeBans()).map((b) => b.address)).toEqual([address(1), address(2)]);
   });
 
   it('retries on its own, with the clock, until the store is back', async () => {
