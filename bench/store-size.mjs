@@ -35,9 +35,11 @@ const memory = () => { globalThis.gc?.(); const m = process.memoryUsage(); retur
 const line = (a, k) => `Nov 25 17:11:0${k} web1 sshd[4242]: Failed password for root from ${a} port ${40000 + k} ssh2`;
 
 async function backend(name) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `dd-bench-${name}-`));
-  if (name === 'sqlite') return { config: { type: 'sqlite', path: path.join(dir, 'state.db'), retentionMs: 30 * DAY }, done: () => fs.rmSync(dir, { recursive: true, force: true }) };
-  if (name === 'file') return { config: { type: 'file', path: path.join(dir, 'state.journal'), retentionMs: 30 * DAY }, done: () => fs.rmSync(dir, { recursive: true, force: true }) };
+  if (name === 'sqlite' || name === 'file') {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `dd-bench-${name}-`));
+    const file = path.join(dir, name === 'sqlite' ? 'state.db' : 'state.journal');
+    return { config: { type: name, path: file, retentionMs: 30 * DAY }, done: () => fs.rmSync(dir, { recursive: true, force: true }) };
+  }
   const port = Number(process.env.DD_BENCH_MYSQL_PORT ?? 3306);
   const database = `dd_bench_${process.pid}`;
   const admin = await createConnection({ host: '127.0.0.1', port, user: 'root', password: '' });

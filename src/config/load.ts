@@ -124,7 +124,7 @@ function parseStore(c: Checker, node: Raw | undefined, stateDir: string): StoreC
   const fallback: StoreConfig = { type: 'sqlite', path: resolve(stateDir, DEFAULTS.storeFile), retentionMs: DEFAULTS.retentionMs };
   if (!node) return fallback;
   const o = checkSpec(c, node, 'store', {
-    type: { type: 'string', oneOf: ['sqlite', 'file', 'mysql', 'postgres'] },
+    type: { type: 'string', oneOf: ['sqlite', 'file', 'mysql'] },
     path: { type: 'path' }, retention: { type: 'duration' },
     host: { type: 'string' }, port: { type: 'int', min: 1, max: 65535 }, user: { type: 'string' },
     password: { type: 'string' }, password_file: { type: 'path' }, database: { type: 'string' },
