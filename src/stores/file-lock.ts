@@ -70,7 +70,7 @@ function readHolder(file: string): Holder {
   }
   const pid = Number(text.trim());
   if (!Number.isInteger(pid) || pid <= 0) return Date.now() - mtime < EMPTY_GRACE_MS ? { state: 'young' } : { state: 'stale', pid: undefined };
-  // Our own pid: another instance in this process still holds it (two opens of one store): as live as any.
+  // Our own pid: another instance in this process still holds it (two opens of one store): as live as it gets.
   return pid === process.pid || isAlive(pid) ? { state: 'live', pid } : { state: 'stale', pid };
 }
 
