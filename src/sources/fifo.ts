@@ -23,6 +23,7 @@ import { errorMessage, sameFile, statIfExists } from './file-reader.js';
 import { createLineSplitter } from './line-splitter.js';
 import { newSourceCounters, type Source, type SourceDeps } from './source.js';
 import { pumpLines } from './stream-lines.js';
+import { createLifecycle } from './lifecycle.js';
 
 export interface FifoSourceOptions {
   /** Absolute path of the named pipe. */
@@ -55,14 +56,12 @@ export function createFifoSource(options: FifoSourceOptions, deps: SourceDeps): 
   const counters = newSourceCounters();
 
   let onLines: (lines: LogLine[]) => void = () => undefined;
-  let started = false;
   let stopping = false;
   let opened: Opened | undefined;
   let cancelTimer: (() => void) | undefined;
   let checking: Promise<void> = Promise.resolve();
   let lastWarning: string | undefined;
-  let resolveStopped: () => void = () => undefined;
-  const stoppedPromise = new Promise<void>((resolve) => { resolveStopped = resolve; });
+  const lifecycle = createLifecycle(id);
 
   const warn = (message: string): void => {
     counters.errors++;
@@ -168,22 +167,20 @@ export function createFifoSource(options: FifoSourceOptions, deps: SourceDeps): 
     cancelTimer?.();
     await checking;
     await closeFifo();
-    resolveStopped();
+    lifecycle.done();
   }
 
   return {
     id,
     counters,
     async start(callback, signal) {
-      if (started) throw new Error(`Cannot start source "${id}": already started`);
-      started = true;
+      const go = lifecycle.begin(signal, stop);
       onLines = callback;
-      signal.addEventListener('abort', () => void stop(), { once: true });
-      if (signal.aborted) return stop();
+      if (!go) return stop();
       checking = check();
       await checking;
       if (!stopping) arm();
     },
-    stopped: () => stoppedPromise,
+    stopped: lifecycle.stopped,
   };
 }

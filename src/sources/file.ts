@@ -25,6 +25,7 @@ import { createBufferPool, errorCode, errorMessage, statIfExists } from './file-
 import { createFileFollower, type FileFollower } from './file-follower.js';
 import { compileGlob, hasWildcard } from './glob.js';
 import { newSourceCounters, type Source, type SourceDeps } from './source.js';
+import { createLifecycle } from './lifecycle.js';
 
 export interface FileSourceOptions {
   /** Absolute path of the log file; the last component may be a glob. */
@@ -59,7 +60,6 @@ export function createFileSource(options: FileSourceOptions, deps: SourceDeps): 
   const followers = new Map<string, FileFollower>();
 
   let onLines: (lines: LogLine[]) => void = () => undefined;
-  let started = false;
   let stopping = false;
   let cancelPoll: (() => void) | undefined;
   let watcher: FSWatcher | undefined;
@@ -68,8 +68,7 @@ export function createFileSource(options: FileSourceOptions, deps: SourceDeps): 
   let scanQueued = false;
   let warnedDir: string | undefined;
   let warnedFull = false;
-  let resolveStopped: () => void = () => undefined;
-  const stoppedPromise = new Promise<void>((resolve) => { resolveStopped = resolve; });
+  const lifecycle = createLifecycle(id);
 
   const warnOnce = (message: string): void => {
     counters.errors++;
@@ -183,18 +182,16 @@ export function createFileSource(options: FileSourceOptions, deps: SourceDeps): 
     watcher = undefined;
     await scanning;
     await Promise.all([...followers.values()].map((f) => f.stop()));
-    resolveStopped();
+    lifecycle.done();
   }
 
   return {
     id,
     counters,
     async start(callback, signal) {
-      if (started) throw new Error(`Cannot start source "${id}": already started`);
-      started = true;
+      const go = lifecycle.begin(signal, stop);
       onLines = callback;
-      signal.addEventListener('abort', () => void stop(), { once: true });
-      if (signal.aborted) return stop();
+      if (!go) return stop();
       if (matches) {
         scanning = scan(true).catch((e: unknown) => warnOnce(`Cannot list directory "${dir}": ${errorMessage(e)}`));
         await scanning;
@@ -208,7 +205,7 @@ export function createFileSource(options: FileSourceOptions, deps: SourceDeps): 
       armPoll();
       pokeAll();
     },
-    stopped: () => stoppedPromise,
+    stopped: lifecycle.stopped,
     async flushPosition() {
       await Promise.all([...followers.values()].map((f) => f.flush()));
     },

@@ -22,6 +22,7 @@ import { createLineSplitter } from './line-splitter.js';
 import { createPositionSaver } from './position-saver.js';
 import { newSourceCounters, type Source, type SourceDeps } from './source.js';
 import { pumpLines } from './stream-lines.js';
+import { createLifecycle } from './lifecycle.js';
 
 export interface JournalSourceOptions {
   /** Journal fields and the values they must have, e.g. `{ _SYSTEMD_UNIT: 'ssh.service' }`. */
@@ -56,15 +57,13 @@ export function createJournalSource(options: JournalSourceOptions, deps: SourceD
   const counters = newSourceCounters();
 
   let onLines: (lines: LogLine[]) => void = () => undefined;
-  let started = false;
   let stopping = false;
   let cursor: string | undefined;
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
   let cancelRestart: (() => void) | undefined;
   let delayMs = minMs;
-  let resolveStopped: () => void = () => undefined;
-  const stoppedPromise = new Promise<void>((resolve) => { resolveStopped = resolve; });
+  const lifecycle = createLifecycle(id);
 
   let saveFailing = false;
   const saver = createPositionSaver(id, {
@@ -179,18 +178,16 @@ export function createJournalSource(options: JournalSourceOptions, deps: SourceD
       cancelKill();
     }
     await saver.close();
-    resolveStopped();
+    lifecycle.done();
   }
 
   return {
     id,
     counters,
     async start(callback, signal) {
-      if (started) throw new Error(`Cannot start source "${id}": already started`);
-      started = true;
+      const go = lifecycle.begin(signal, stop);
       onLines = callback;
-      signal.addEventListener('abort', () => void stop(), { once: true });
-      if (signal.aborted) return stop();
+      if (!go) return stop();
       try {
         const saved = (await positions.getPosition(id))?.cursor;
         if (typeof saved === 'string' && CURSOR.test(saved)) cursor = saved;
@@ -207,7 +204,7 @@ export function createJournalSource(options: JournalSourceOptions, deps: SourceD
         throw new Error(`Cannot start source "${id}": ${errorMessage(e)}`);
       }
     },
-    stopped: () => stoppedPromise,
+    stopped: lifecycle.stopped,
     flushPosition: () => saver.flush(),
   };
 }

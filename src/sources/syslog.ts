@@ -22,6 +22,7 @@ import { errorMessage } from './file-reader.js';
 import { newSourceCounters, type Source, type SourceDeps } from './source.js';
 import { createSyslogFramer } from './syslog-framing.js';
 import { syslogLine } from './syslog-message.js';
+import { createLifecycle } from './lifecycle.js';
 
 export interface SyslogSourceOptions {
   readonly protocol: 'udp' | 'tcp';
@@ -59,7 +60,6 @@ export function createSyslogSource(options: SyslogSourceOptions, deps: SyslogSou
   const connections = new Set<Socket>();
 
   let onLines: (lines: LogLine[]) => void = () => undefined;
-  let started = false;
   let stopping = false;
   let udp: UdpSocket | undefined;
   let tcp: Server | undefined;
@@ -67,8 +67,7 @@ export function createSyslogSource(options: SyslogSourceOptions, deps: SyslogSou
   let flushQueued = false;
   let deniedSinceSummary = 0;
   let lastSummaryAt = Number.NEGATIVE_INFINITY;
-  let resolveStopped: () => void = () => undefined;
-  const stoppedPromise = new Promise<void>((resolve) => { resolveStopped = resolve; });
+  const lifecycle = createLifecycle(id);
 
   const flush = (): void => {
     flushQueued = false;
@@ -208,7 +207,7 @@ export function createSyslogSource(options: SyslogSourceOptions, deps: SyslogSou
     for (const socket of connections) socket.destroy();
     await new Promise<void>((resolve) => (tcp ? tcp.close(() => resolve()) : resolve()));
     flush();
-    resolveStopped();
+    lifecycle.done();
   }
 
   return {
@@ -216,11 +215,9 @@ export function createSyslogSource(options: SyslogSourceOptions, deps: SyslogSou
     counters,
     address: boundAddress,
     async start(callback, signal) {
-      if (started) throw new Error(`Cannot start source "${id}": already started`);
-      started = true;
+      const go = lifecycle.begin(signal, stop);
       onLines = callback;
-      signal.addEventListener('abort', () => void stop(), { once: true });
-      if (signal.aborted) return stop();
+      if (!go) return stop();
       try {
         await (protocol === 'udp' ? listenUdp() : listenTcp());
       } catch (e) {
@@ -230,6 +227,6 @@ export function createSyslogSource(options: SyslogSourceOptions, deps: SyslogSou
       }
       log.info(`Listening for syslog on ${protocol} ${address}:${boundAddress()?.port ?? port}`, { source: id });
     },
-    stopped: () => stoppedPromise,
+    stopped: lifecycle.stopped,
   };
 }
