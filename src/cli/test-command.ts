@@ -136,7 +136,11 @@ export async function testCommand(argv: readonly string[], io: Io): Promise<numb
   const stream = input === '-' ? io.stdin : createReadStream(input, { highWaterMark: 1 << 16 });
   try {
     for await (const batch of numberedLines(stream as AsyncIterable<Buffer>, s.value.maxLineLength, input$)) {
-      for (const { n, text } of batch) {
+      const { first, lines: texts } = batch;
+      for (let i = 0; i < texts.length; i++) {
+        const text = texts[i]!;
+        if (text === '') continue;
+        const n = first + i;
         lines++;
         const m = filter.match(text);
         if (!m) {

@@ -50,6 +50,11 @@ export class ManualClock implements Clock {
   advance(ms: number): void { this.set(this.current + ms); }
 
   set(target: number): void {
+    // `dictdefence test` moves the clock on nearly every line, with no timer set.
+    if (this.timers.length === 0) {
+      if (target > this.current) this.current = target;
+      return;
+    }
     for (;;) {
       const due = this.timers
         .filter((t) => t.live && t.at <= target)
