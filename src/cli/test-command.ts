@@ -7,11 +7,12 @@ import { createCidrSet, type CidrSet } from '../core/cidr.js';
 import { ManualClock } from '../core/clock.js';
 import { computeBan } from '../bans/policy.js';
 import { compileFilter } from '../filters/compile.js';
-import type { Filter, RuleInfo } from '../filters/filter.js';
+import type { Filter, Match, RuleInfo } from '../filters/filter.js';
+import { matchBytesOf } from '../filters/fast/index.js';
 import { findFilter, loadFilterFile, parseFilterText, shippedFiltersDir } from '../filters/load.js';
 import { HOST_PATTERN } from '../filters/host.js';
 import { createTracker } from '../trackers/index.js';
-import { withExtraLineTime } from '../sources/line-time-extra.js';
+import { parseExtraLineTime, withExtraLineTime } from '../sources/line-time-extra.js';
 import { configOption, EXIT, parse, type Io } from './args.js';
 import { numberedLines, type InputCounters } from './test-input.js';
 import { jsonLine, report, type Outcome, type Sample, type WouldBan } from './test-report.js';
@@ -50,7 +51,7 @@ const ADDRESS_LIKE = new RegExp(HOST_PATTERN.replace('(?<host>', '(?:'));
 const MAX_MISSED = 10_000;
 
 interface Setup {
-  filter: Filter; ruleInfo: readonly RuleInfo[]; name: string; tracker: TrackerConfig; ban: BanConfig;
+  filter: Filter; compiled: Filter; ruleInfo: readonly RuleInfo[]; name: string; tracker: TrackerConfig; ban: BanConfig;
   whitelist: CidrSet; maxLineLength: number;
 }
 type Values = Record<string, string | boolean | string[] | undefined>;
@@ -96,7 +97,7 @@ function setUp(values: Values): SetupResult {
   return {
     ok: true,
     value: {
-      filter: withExtraLineTime(filter.value), ruleInfo: filter.value.ruleInfo ?? [], name, whitelist, maxLineLength,
+      filter: withExtraLineTime(filter.value), compiled: filter.value, ruleInfo: filter.value.ruleInfo ?? [], name, whitelist, maxLineLength,
       tracker: jail?.tracker ?? DEFAULTS.tracker, ban: jail?.ban ?? DEFAULTS.ban,
     },
   };
@@ -133,44 +134,66 @@ export async function testCommand(argv: readonly string[], io: Io): Promise<numb
   const started = process.hrtime.bigint();
   let jsonBuf = '';
 
+  // The current line: a string, or (on the bytes path) where it lies, decoded only when something needs it.
+  let text: string | undefined, buf: Buffer | undefined, from = 0, to = 0;
+  const lineText = (): string => (text ??= buf!.toString('latin1', from, to));
+
+  const handle = (m: Match, n: number): void => {
+    const own = samples[m.rule];
+    if (own && own.length < perRule) own.push({ line: n, text: lineText() });
+    if (json) {
+      jsonBuf += jsonLine(n, m.address, s.value.name, m.rule);
+      if (jsonBuf.length > 1 << 16) { io.out(jsonBuf); jsonBuf = ''; }
+    }
+    addresses.add(m.address);
+    if (whitelist.has(m.address)) { whitelisted++; return; }
+    const at = m.time ?? lastTime;
+    lastTime = at;
+    if (at > clock.now()) clock.set(at);
+    const until = bannedUntil.get(m.address);
+    if (until === null || (until !== undefined && at < until)) return;
+    // The tracker keeps times, not lines (the daemon's jail keeps those for `why`).
+    const offence = tracker.record({ address: m.address, jail: 'test', at, line: '' });
+    if (!offence) return;
+    const w = wouldBan.get(m.address) ?? { address: m.address, bans: 0, firstBanLine: n };
+    const ban = computeBan(offence, w.bans, s.value.ban);
+    w.bans++;
+    wouldBan.set(m.address, w);
+    bannedUntil.set(m.address, ban.until);
+  };
+
+  // The bytes entry of the fast path, when the filter has one; --show-missed needs every unmatched line's text.
+  const bytes = showMissed ? undefined : matchBytesOf(s.value.compiled);
+  const sink = bytes && ((b: Buffer, start: number, end: number, n: number): boolean => {
+    const m = bytes(b, start, end);
+    if (m === null) return false;
+    lines++;
+    if (m === undefined) return true;
+    text = undefined; buf = b; from = start; to = end;
+    // What withExtraLineTime adds on the string path: a web server's time, where the filter found none.
+    const time = m.time === undefined ? parseExtraLineTime(lineText()) : undefined;
+    handle(time === undefined ? m : { ...m, time }, n);
+    return true;
+  });
+
   const stream = input === '-' ? io.stdin : createReadStream(input, { highWaterMark: 1 << 16 });
   try {
-    for await (const batch of numberedLines(stream as AsyncIterable<Buffer>, s.value.maxLineLength, input$)) {
+    for await (const batch of numberedLines(stream as AsyncIterable<Buffer>, s.value.maxLineLength, input$, sink)) {
       const { first, lines: texts } = batch;
       for (let i = 0; i < texts.length; i++) {
-        const text = texts[i]!;
-        if (text === '') continue;
+        const t = texts[i]!;
+        if (t === '') continue;
         const n = first + i;
         lines++;
-        const m = filter.match(text);
-        if (!m) {
+        const m = filter.match(t);
+        if (m) {
+          text = t;
+          handle(m, n);
+        } else if (showMissed && FAILURE_WORDS.test(t) && ADDRESS_LIKE.test(t)) {
           // Only with --show-missed: two more regexes on every unmatched line would halve the speed.
-          if (showMissed && FAILURE_WORDS.test(text) && ADDRESS_LIKE.test(text)) {
-            missedCount++;
-            if (missed.length < MAX_MISSED) missed.push({ line: n, text });
-          }
-          continue;
+          missedCount++;
+          if (missed.length < MAX_MISSED) missed.push({ line: n, text: t });
         }
-        const own = samples[m.rule];
-        if (own && own.length < perRule) own.push({ line: n, text });
-        if (json) {
-          jsonBuf += jsonLine(n, m.address, s.value.name, m.rule);
-          if (jsonBuf.length > 1 << 16) { io.out(jsonBuf); jsonBuf = ''; }
-        }
-        addresses.add(m.address);
-        if (whitelist.has(m.address)) { whitelisted++; continue; }
-        const at = m.time ?? lastTime;
-        lastTime = at;
-        if (at > clock.now()) clock.set(at);
-        const until = bannedUntil.get(m.address);
-        if (until === null || (until !== undefined && at < until)) continue;
-        const offence = tracker.record({ address: m.address, jail: 'test', at, line: text });
-        if (!offence) continue;
-        const w = wouldBan.get(m.address) ?? { address: m.address, bans: 0, firstBanLine: n };
-        const ban = computeBan(offence, w.bans, s.value.ban);
-        w.bans++;
-        wouldBan.set(m.address, w);
-        bannedUntil.set(m.address, ban.until);
       }
     }
   } catch (e) {

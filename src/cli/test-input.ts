@@ -1,4 +1,4 @@
-import { createLineSplitter } from '../sources/line-splitter.js';
+import { createLineSplitter, type LineSink } from '../sources/line-splitter.js';
 
 /** What `numberedLines` left out or flagged, for the report. */
 export interface InputCounters {
@@ -16,16 +16,21 @@ export interface LineBatch {
   readonly lines: readonly string[];
 }
 
+/** A {@link LineSink} that is told line numbers: true when it took line `n`, `b[start, end)`. */
+export type NumberedSink = (b: Buffer, start: number, end: number, n: number) => boolean;
+
 /**
  * The lines of a byte stream with their numbers, for `dictdefence test`: an author wants "line 1234" to be
  * line 1234 of the file. The daemon's own line splitter does the work, so a line is cut, capped, dropped or
- * decoded exactly as a source would; memory stays bounded by `cap`. CR LF loses its CR.
+ * decoded exactly as a source would; memory stays bounded by `cap`. CR LF loses its CR. Lines a `sink` takes
+ * are left out (their numbers are kept).
  */
-export async function* numberedLines(chunks: AsyncIterable<Buffer | string>, cap: number, counters: InputCounters): AsyncGenerator<LineBatch> {
+export async function* numberedLines(chunks: AsyncIterable<Buffer | string>, cap: number, counters: InputCounters, sink?: NumberedSink): AsyncGenerator<LineBatch> {
   const splitter = createLineSplitter(cap, counters, { keepPlaces: true });
   let first = 1;
+  const offer: LineSink | undefined = sink && { take: (b, s, e, i) => sink(b, s, e, first + i) };
   for await (const raw of chunks) {
-    const lines = splitter.push(typeof raw === 'string' ? Buffer.from(raw) : raw);
+    const lines = splitter.push(typeof raw === 'string' ? Buffer.from(raw) : raw, offer);
     if (lines.length === 0) continue;
     yield { first, lines };
     first += lines.length;

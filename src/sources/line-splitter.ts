@@ -12,9 +12,11 @@ const CR = 0x0d;
 export interface LineSplitter {
   /**
    * Returns the lines that `chunk` completes, in order. Copies what it keeps, so the caller may reuse the
-   * chunk's buffer. Empty lines are skipped; overlong ones are dropped and counted.
+   * chunk's buffer. Empty lines are skipped; overlong ones are dropped and counted. With a `sink`, lines that
+   * are ASCII without NUL are first offered to it as bytes; those it takes are not decoded (with keepPlaces
+   * their place is kept as `''`).
    */
-  push(chunk: Buffer): string[];
+  push(chunk: Buffer, sink?: LineSink): string[];
   /**
    * Hands on the unterminated tail as a line. Only for a file nobody writes to any more (a rotated file
    * after its grace period): its last line is then as whole as it will ever be.
@@ -29,6 +31,15 @@ export interface LineSplitter {
    * this is where a restart must resume so that it neither skips nor repeats a line.
    */
   readonly pending: number;
+}
+
+/** Takes lines as bytes, before any string is made of them (`dictdefence test` on the fast path). */
+export interface LineSink {
+  /**
+   * The line `b[start, end)`: ASCII, no NUL, no CR LF, within the cap. `index` is its place in what `push`
+   * returns. False: decode it and return it as usual.
+   */
+  take(b: Buffer, start: number, end: number, index: number): boolean;
 }
 
 type LineCounters = Pick<SourceCounters, 'overlong' | 'invalid' | 'binary'>;
@@ -101,7 +112,7 @@ export function createLineSplitter(maxLineLength: number, counters: LineCounters
    * length is its length in bytes; any other text goes line by line (`take`), which measures bytes exactly.
    * Returns where the next line starts.
    */
-  const bulk = (chunk: Buffer, start: number, last: number, out: string[]): number => {
+  const bulk = (chunk: Buffer, start: number, last: number, out: string[], sink: LineSink | undefined): number => {
     if (!isAscii(chunk.subarray(start, last))) {
       for (let nl = chunk.indexOf(LF, start); nl !== -1 && nl <= last; nl = chunk.indexOf(LF, start)) {
         take(chunk.subarray(start, nl), out);
@@ -109,6 +120,7 @@ export function createLineSplitter(maxLineLength: number, counters: LineCounters
       }
       return start;
     }
+    if (sink !== undefined) return offer(chunk, start, last, out, sink);
     for (let line of chunk.toString('latin1', start, last).split('\n')) {
       if (line.length > 0 && line.charCodeAt(line.length - 1) === CR) line = line.slice(0, -1);
       if (line.length === 0) {
@@ -123,8 +135,28 @@ export function createLineSplitter(maxLineLength: number, counters: LineCounters
     return last + 1;
   };
 
+  /** `bulk` with a sink: the same lines, each offered as bytes first. */
+  const offer = (chunk: Buffer, start: number, last: number, out: string[], sink: LineSink): number => {
+    for (let s = start; s <= last;) {
+      const nl = chunk.indexOf(LF, s);
+      const e = nl > s && chunk[nl - 1] === CR ? nl - 1 : nl;
+      if (e === s) {
+        drop(out);
+      } else if (e - s > maxLineLength) {
+        counters.overlong++;
+        drop(out);
+      } else if (sink.take(chunk, s, e, out.length)) {
+        drop(out);
+      } else {
+        out.push(chunk.toString('latin1', s, e));
+      }
+      s = nl + 1;
+    }
+    return last + 1;
+  };
+
   return {
-    push(chunk) {
+    push(chunk, sink) {
       const out: string[] = [];
       let start = carry === undefined && !discarding ? skipHole(chunk, 0) : 0;
       if (start > 0 && start === chunk.length) return out;
@@ -135,7 +167,7 @@ export function createLineSplitter(maxLineLength: number, counters: LineCounters
         if (carry === undefined && !discarding) {
           if (nul < start && nul !== -1) nul = chunk.indexOf(0, start);
           if (nul === -1 || nul > last) {
-            start = bulk(chunk, start, last, out);
+            start = bulk(chunk, start, last, out, sink);
             if (chunk[start] === 0) start = skipHole(chunk, start);
             break;
           }

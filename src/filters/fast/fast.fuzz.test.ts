@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { compileFilter } from '../compile.js';
 import type { Filter } from '../filter.js';
 import { loadFilterFile, parseSamples, shippedFiltersDir, type FilterDef } from '../load.js';
-import { withFastPath } from './index.js';
+import { matchBytesOf, withFastPath } from './index.js';
 import { sshdSpec } from './sshd.js';
 
 // The fast path must agree with the regexes on every line, to the match, the rule, the address, the time and
@@ -120,6 +120,39 @@ function compare(p: Pair, lines: Iterable<string>): string[] {
   return bad;
 }
 
+const TAILS = [' web1 sshd[1]: Failed password for root from 192.0.2.9 port 22 ssh2\n', ': Invalid user a from 192.0.2.9\n',
+  '1]: Failed password for x from 192.0.2.9 port 22 ssh2', ' 192.0.2.9 port 22 [preauth]', '2 ssh2', '.9', '1 port 22 ssh2\n', ' ',
+  'Failed password for root from 192.0.2.9 port 22 ssh2'];
+
+/**
+ * The same through the bytes entry, as `dictdefence test` calls it: each ASCII line without NUL in the middle
+ * of a buffer whose neighbouring bytes are other lines (a read past the line's end would see them), the rest as
+ * strings; `null` from the bytes entry means the string is matched instead, as the caller does.
+ */
+function compareBytes(p: Pair, lines: readonly string[]): string[] {
+  const bytes = matchBytesOf(p.fast);
+  if (bytes === undefined) return ['no bytes entry'];
+  const bad: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const text = lines[i]!;
+    p.setNow(Date.UTC(2026, 5, 1) + rnd(1e9));
+    let a;
+    if (/^[\x01-\x7f]*$/.test(text)) {
+      // What follows the line completes it into a match for a reader that reads past its end.
+      const before = `${lines[(i + 1) % lines.length]}\n`, after = pick(TAILS);
+      const buf = Buffer.from(before + text + after, 'utf8');
+      const start = Buffer.byteLength(before);
+      const r = bytes(buf, start, start + text.length);
+      a = JSON.stringify(r === null ? p.fast.match(text) : r);
+    } else {
+      a = JSON.stringify(p.fast.match(text));
+    }
+    const b = JSON.stringify(p.slow.match(text));
+    if (a !== b && bad.length < 10) bad.push(`${JSON.stringify(text)}: bytes ${a}, regexes ${b}`);
+  }
+  return bad;
+}
+
 const samples = parseSamples(readFileSync(path.join(shippedFiltersDir, 'sshd.samples'), 'utf8')).samples.map((s) => s.text);
 
 describe.each([
@@ -132,6 +165,13 @@ describe.each([
     const generated = Array.from({ length: 40_000 }, line);
     const mutated = generated.map(mutate);
     expect(compare(p, [...samples, ...samples.map(mutate), ...generated, ...mutated])).toEqual([]);
+    expect(p.fast.counters).toEqual(p.slow.counters);
+  });
+
+  it('agrees with the regexes through the bytes entry, reading nothing past the line', () => {
+    const p = pair(modes, withTime);
+    const generated = Array.from({ length: 40_000 }, line);
+    expect(compareBytes(p, [...samples, ...samples.map(mutate), ...generated, ...generated.map(mutate)])).toEqual([]);
     expect(p.fast.counters).toEqual(p.slow.counters);
   });
 

@@ -11,7 +11,7 @@
  * its fingerprint (fast.test.ts says when, and prints the new one).
  */
 import { createHash } from 'node:crypto';
-import { ipv4Address, parseAddress, parseIPv4Span, type Address } from '../../core/address.js';
+import { ipv4Address, parseAddress, parseIPv4Bytes, type Address } from '../../core/address.js';
 import { realClock } from '../../core/clock.js';
 import type { CompileOptions } from '../compile.js';
 import type { Filter, Match } from '../filter.js';
@@ -37,6 +37,18 @@ const HOST_EXACT = new RegExp(`^(?:${HOST_PATTERN})$`);
 const INTERN_MAX = 1 << 16;
 /** Slots of the IPv4 string cache (direct-mapped: a slot holds the last address that hashed to it). */
 const V4_SLOTS = 1 << 16;
+/** Longest line (in UTF-16 units) the string entry copies into its scratch buffer; longer ones go to the regexes. */
+const SCRATCH_UNITS = 16_384;
+
+/**
+ * The fast path's entry for bytes: the line `b[start, end)`, ASCII without NUL (the caller checked, as the
+ * line splitter does for whole chunks), decided without making a string of it. `null`: no certain answer —
+ * decode the line and call `match` (which runs the same reader, then the regexes).
+ */
+export type MatchBytes = (b: Uint8Array, start: number, end: number) => Match | undefined | null;
+const byteEntries = new WeakMap<Filter, MatchBytes>();
+/** The bytes entry of `filter` when it runs on a fast path (a wrapper made of it has none: it may change answers). */
+export const matchBytesOf = (filter: Filter): MatchBytes | undefined => byteEntries.get(filter);
 
 /**
  * `filter` with a fast path in front of its `match` when one of the specs was checked against its rules (or
@@ -52,52 +64,73 @@ export function withFastPath(def: FilterDef, options: CompileOptions, filter: Fi
   const { maxLineLength } = options;
   // The reader's own checks imply a prefilter equal to its literal; any other is checked here as compile.ts does.
   const prefilter = def.prefilter === chosen.impliedLiteral ? undefined : def.prefilter;
+  const prefilterBytes = prefilter === undefined ? undefined : Buffer.from(prefilter);
   const clock = options.clock ?? realClock;
   const withTime = options.withTime === true;
   const times = createBsdTime();
   const st: ScanState = { monthKey: 0, day: 0, hour: 0, minute: 0, second: 0, hostStart: 0, hostEnd: 0 };
+  // A string line is copied here as UTF-8: when that takes one byte per unit, it was ASCII and the reader applies.
+  const scratch = Buffer.allocUnsafe(3 * Math.min(SCRATCH_UNITS, maxLineLength));
   // One string per address seen lately: fewer allocations, and Maps and Sets downstream hash it only once.
   // IPv4 by value (as int32, which V8 keeps unboxed), IPv6 by its text as written; `null`: <HOST> refuses it.
   const v4Keys = new Int32Array(V4_SLOTS);
   const v4Texts = new Array<Address | undefined>(V4_SLOTS).fill(undefined);
   const interned6 = new Map<string, Address | undefined | null>();
 
-  function match(line: string): Match | undefined {
-    if (line.length > maxLineLength || (prefilter !== undefined && !line.includes(prefilter))) return slow(line);
-    const rule = chosen!.scan(line, st);
-    if (rule === UNSURE) return slow(line);
-    if (rule < 0) {
-      counters.lines++;
-      return undefined;
-    }
+  /** The address of the candidate `b[st.hostStart, st.hostEnd)`; `null`: not one <HOST> takes whole. */
+  function addressAt(b: Uint8Array): Address | undefined | null {
     const { hostStart, hostEnd } = st;
-    // The address as compile.ts gets it: `parseAddress` of what `<HOST>` captured, which must match it whole.
-    let address: Address | undefined;
-    const v4 = parseIPv4Span(line, hostStart, hostEnd);
+    const v4 = parseIPv4Bytes(b, hostStart, hostEnd);
     if (v4 >= 0) {
       // A strict dotted quad is what <HOST>'s IPv4 branch matches, and its own canonical text.
       const key = v4 | 0;
       const slot = Math.imul(key, 0x9e3779b1) >>> 16;
-      address = v4Texts[slot];
+      let address = v4Texts[slot];
       if (address === undefined || v4Keys[slot] !== key) {
         address = ipv4Address(v4);
         v4Keys[slot] = key;
         v4Texts[slot] = address;
       }
-    } else {
-      const text = line.slice(hostStart, hostEnd);
-      let known = interned6.get(text);
-      if (known === undefined && !interned6.has(text)) {
-        // Not an address <HOST> takes whole (999.1.1.1, a host name): the regexes say what happens then.
-        known = text.indexOf(':') === -1 || !HOST_EXACT.test(text) ? null : parseAddress(text);
-        if (interned6.size >= INTERN_MAX) interned6.clear();
-        interned6.set(text, known);
+      return address;
+    }
+    const text = latin1(b, hostStart, hostEnd);
+    let known = interned6.get(text);
+    if (known === undefined && !interned6.has(text)) {
+      // Not an address <HOST> takes whole (999.1.1.1, a host name): the regexes say what happens then.
+      known = text.indexOf(':') === -1 || !HOST_EXACT.test(text) ? null : parseAddress(text);
+      if (interned6.size >= INTERN_MAX) interned6.clear();
+      interned6.set(text, known);
+    }
+    return known;
+  }
+
+  /**
+   * The reader's answer for an ASCII line `b[s, e)`, counted as compile.ts counts it; `null` where the regexes
+   * must decide (nothing counted then). `line` is the string when the caller has one (for the NUL check and
+   * for line-time.ts); without it a NUL is ruled out by the caller, and a time only line-time.ts knows means null.
+   */
+  function decide(b: Uint8Array, s: number, e: number, line: string | undefined): Match | undefined | null {
+    const rule = chosen!.scan(b, s, e, st);
+    if (rule === UNSURE) return null;
+    if (rule < 0) {
+      counters.lines++;
+      return undefined;
+    }
+    const address = addressAt(b);
+    if (address === null) return null;
+    let time: number | undefined;
+    if (withTime) {
+      const now = clock.now();
+      const t = times.of(st, now);
+      if (t === null) {
+        if (line === undefined) return null;
+        time = parseLineTime(line, now);
+      } else {
+        time = t;
       }
-      if (known === null) return slow(line);
-      address = known;
     }
     counters.lines++;
-    if (line.indexOf('\u0000') !== -1) {
+    if (line !== undefined && line.indexOf('\u0000') !== -1) {
       counters.binary++;
       return undefined;
     }
@@ -106,14 +139,41 @@ export function withFastPath(def: FilterDef, options: CompileOptions, filter: Fi
       return undefined;
     }
     counters.perRule[rule]!++;
-    if (!withTime) return { address, rule };
-    const now = clock.now();
-    let time = times.of(st, now);
-    if (time === null) time = parseLineTime(line, now);
     return time === undefined ? { address, rule } : { address, rule, time };
+  }
+
+  function match(line: string): Match | undefined {
+    if (line.length > maxLineLength || line.length * 3 > scratch.length) return slow(line);
+    if (prefilter !== undefined && !line.includes(prefilter)) return slow(line);
+    const n = scratch.write(line, 0, 'utf8');
+    if (n !== line.length) return slow(line);
+    const m = decide(scratch, 0, n, line);
+    return m === null ? slow(line) : m;
+  }
+
+  function matchBytes(b: Uint8Array, start: number, end: number): Match | undefined | null {
+    if (end - start > maxLineLength) return null;
+    if (prefilterBytes !== undefined && !includesBytes(b, start, end, prefilterBytes)) return null;
+    return decide(b, start, end, undefined);
   }
 
   const fast: Filter = { ...filter, match };
   fastFilters.set(fast, chosen.name);
+  byteEntries.set(fast, matchBytes);
   return fast;
+}
+
+/** `b[s, e)` as a string of the same bytes (ASCII here). */
+const latin1 = (b: Uint8Array, s: number, e: number): string => String.fromCharCode.apply(null, b.subarray(s, e) as unknown as number[]);
+
+/** Whether `b[s, e)` contains `word`. */
+function includesBytes(b: Uint8Array, s: number, e: number, word: Uint8Array): boolean {
+  const n = word.length, first = word[0];
+  if (n === 0) return true;
+  outer: for (let i = s; i + n <= e; i++) {
+    if (b[i] !== first) continue;
+    for (let j = 1; j < n; j++) if (b[i + j] !== word[j]) continue outer;
+    return true;
+  }
+  return false;
 }

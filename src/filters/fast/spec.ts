@@ -13,8 +13,12 @@ export interface ScanState extends BsdHead {
 
 /**
  * A hand-written reader for one filter's compiled rules. It must never disagree with them: `scan` returns
- * the index of the rule that matches `line` first, with `hostStart`/`hostEnd` set to the text the rule's
- * `<HOST>` group captures; NO_MATCH only when no rule can match; UNSURE whenever in doubt.
+ * the index of the rule that matches the line first, with `hostStart`/`hostEnd` set to where the text the
+ * rule's `<HOST>` group captures lies in `b`; NO_MATCH only when no rule can match; UNSURE whenever in doubt.
+ *
+ * The line is `b[s, e)`, bytes without its newline, and it is ASCII without NUL (the caller checks): a byte is
+ * then the character the regex sees, so reading bytes is reading the string, without making one. Lines with
+ * other bytes go to the regexes, which also decide what invalid UTF-8 means.
  */
 export interface FastSpec {
   readonly name: string;
@@ -25,5 +29,5 @@ export interface FastSpec {
    * without it gets the same answer either way (counted, no match).
    */
   readonly impliedLiteral: string;
-  scan(line: string, st: ScanState): number;
+  scan(b: Uint8Array, s: number, e: number, st: ScanState): number;
 }

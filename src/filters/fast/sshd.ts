@@ -21,6 +21,9 @@ import { NO_MATCH, UNSURE, type FastSpec, type ScanState } from './spec.js';
  *   span of `.*` is checked for them.
  */
 
+/** The bytes of an ASCII text, to compare with the bytes of a line. */
+const lit = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
+
 /** sha256 of `filter.rules.join('\n')` for the compilations this was checked against, normal and aggressive. */
 const FINGERPRINTS: readonly string[] = [
   'acae11ccd8fb6124b19c07121bc6c2243a2f5b75d0fe4f8c186a214c0f3742d8', // normal
@@ -33,68 +36,82 @@ const FINGERPRINTS: readonly string[] = [
  * rules read here are in `scan`, which dispatches on the first letter: a table of readers would make V8 call
  * through a variable, which it cannot inline.
  */
-const OTHER_LEADS: readonly string[] = [
-  'error: ', // maximum authentication attempts / PAM
-  'maximum ',
-  'Disconnecting ',
-  'User ',
-  'PAM: ',
-  'pam_unix(sshd:auth): ',
-  'Did not receive ',
-  'Unable to negotiate with ',
-  'banner exchange: ',
-  'Bad protocol version identification ',
+const OTHER_LEADS: readonly Uint8Array[] = [
+  lit('error: '), // maximum authentication attempts / PAM
+  lit('maximum '),
+  lit('Disconnecting '),
+  lit('User '),
+  lit('PAM: '),
+  lit('pam_unix(sshd:auth): '),
+  lit('Did not receive '),
+  lit('Unable to negotiate with '),
+  lit('banner exchange: '),
+  lit('Bad protocol version identification '),
 ];
 
-/** The first letters of OTHER_LEADS (all ASCII), as flags by char code. */
+/** The first bytes of OTHER_LEADS, as flags. */
 const OTHER_FIRST = new Uint8Array(128);
-for (const lead of OTHER_LEADS) OTHER_FIRST[lead.charCodeAt(0)] = 1;
+for (const lead of OTHER_LEADS) OTHER_FIRST[lead[0]!] = 1;
 
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 
-/** Whether `line[from, to)` holds a character `.` does not match (the span of a `.*`, a user name). */
-function hasLineTerminator(line: string, from: number, to: number): boolean {
+/** Whether `b[at, e)` starts with `word`. */
+function has(b: Uint8Array, at: number, e: number, word: Uint8Array): boolean {
+  const n = word.length;
+  if (at + n > e) return false;
+  for (let i = 0; i < n; i++) if (b[at + i] !== word[i]) return false;
+  return true;
+}
+
+/**
+ * Whether `b[from, to)` holds a byte `.` does not match (the span of a `.*`, a user name). The line is ASCII
+ * (spec.ts), so of `.`'s line terminators (\n, \r, U+2028, U+2029) only the first two can occur.
+ */
+function hasLineTerminator(b: Uint8Array, from: number, to: number): boolean {
   for (let i = from; i < to; i++) {
-    const c = line.charCodeAt(i);
-    // One comparison for nearly every character: the terminators are 10, 13, 0x2028 and 0x2029.
-    if (c > 13 && c < 0x2028) continue;
-    if (c === 10 || c === 13 || c === 0x2028 || c === 0x2029) return true;
+    const c = b[i]!;
+    if (c === 10 || c === 13) return true;
   }
   return false;
 }
 
-/** The first of `words` that `line` has at `at`, as the index after it, or -1. */
-function oneOf(line: string, at: number, words: readonly string[]): number {
+/** The first of `words` that `b` has at `at`, as the index after it, or -1. */
+function oneOf(b: Uint8Array, at: number, e: number, words: readonly Uint8Array[]): number {
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
-    // The first letter first: startsWith with a word that varies is a call V8 does not inline.
-    if (line.charCodeAt(at) === w.charCodeAt(0) && line.startsWith(w, at)) return at + w.length;
+    if (has(b, at, e, w)) return at + w.length;
   }
   return -1;
 }
+
+const FROM = lit(' from ');
+const SPACE = lit(' ');
+const PORT = lit(' port ');
+const SSH2 = lit(' ssh2');
+const PREAUTH = lit(' [preauth]');
+const NOTHING = lit('');
 
 /**
  * `… <HOST> port \d{1,5}` + `suffix` at the end of the line, `<HOST>` right after `before` (` from ` or ` `),
  * with `.*` spanning `[anyStart, start of before)`. Sets the candidate and returns `rule`, or UNSURE.
  */
-function hostPortSuffix(line: string, anyStart: number, before: string, suffix: string, rule: number, st: ScanState): number {
-  const end = line.length;
-  if (!line.endsWith(suffix)) return UNSURE;
-  const digitsEnd = end - suffix.length;
+function hostPortSuffix(b: Uint8Array, anyStart: number, e: number, before: Uint8Array, suffix: Uint8Array, rule: number, st: ScanState): number {
+  const digitsEnd = e - suffix.length;
+  if (digitsEnd < anyStart || !has(b, digitsEnd, e, suffix)) return UNSURE;
   let j = digitsEnd;
-  while (j > anyStart && isDigit(line.charCodeAt(j - 1))) j--;
+  while (j > anyStart && isDigit(b[j - 1]!)) j--;
   const digits = digitsEnd - j;
-  if (digits < 1 || digits > 5 || !line.startsWith(' port ', j - 6)) return UNSURE;
-  return hostBefore(line, anyStart, before, j - 6, rule, st);
+  if (digits < 1 || digits > 5 || j - 6 < anyStart || !has(b, j - 6, e, PORT)) return UNSURE;
+  return hostBefore(b, anyStart, e, before, j - 6, rule, st);
 }
 
 /** `before` + `<HOST>` ending at `hostEnd`, with `.*` spanning `[anyStart, start of before)`. */
-function hostBefore(line: string, anyStart: number, before: string, hostEnd: number, rule: number, st: ScanState): number {
+function hostBefore(b: Uint8Array, anyStart: number, e: number, before: Uint8Array, hostEnd: number, rule: number, st: ScanState): number {
   let k = hostEnd;
-  while (k > anyStart && line.charCodeAt(k - 1) !== 32) k--;
+  while (k > anyStart && b[k - 1] !== 32) k--;
   const anyEnd = k - before.length;
-  if (k === hostEnd || anyEnd < anyStart || !line.startsWith(before, anyEnd)) return UNSURE;
-  if (hasLineTerminator(line, anyStart, anyEnd)) return UNSURE;
+  if (k === hostEnd || anyEnd < anyStart || !has(b, anyEnd, e, before)) return UNSURE;
+  if (hasLineTerminator(b, anyStart, anyEnd)) return UNSURE;
   st.hostStart = k;
   st.hostEnd = hostEnd;
   return rule;
@@ -102,52 +119,60 @@ function hostBefore(line: string, anyStart: number, before: string, hostEnd: num
 
 // failregex[0]: Failed (?:password|publickey|keyboard-interactive/pam|none) for .* from <HOST> port \d{1,5} ssh2(?:: …)?$
 // A line ending in " ssh2" leaves the optional key part empty (it cannot hold a space); other endings: UNSURE.
-const METHODS = ['password for ', 'publickey for ', 'keyboard-interactive/pam for ', 'none for '];
-function readFailed(line: string, from: number, st: ScanState): number {
-  const user = oneOf(line, from + 7, METHODS);
-  return user < 0 ? UNSURE : hostPortSuffix(line, user, ' from ', ' ssh2', 0, st);
+const METHODS = ['password for ', 'publickey for ', 'keyboard-interactive/pam for ', 'none for '].map(lit);
+function readFailed(b: Uint8Array, from: number, e: number, st: ScanState): number {
+  const user = oneOf(b, from + 7, e, METHODS);
+  return user < 0 ? UNSURE : hostPortSuffix(b, user, e, FROM, SSH2, 0, st);
 }
 
 // failregex[1]: Invalid user .* from <HOST>(?: port \d{1,5})?$
 // With a valid " port N" at the end the candidate is the run before it (a run of digits alone cannot be a
 // <HOST>, so the variant without the port cannot take "N"); without one, the last run of the line.
-function readInvalidUser(line: string, from: number, st: ScanState): number {
+function readInvalidUser(b: Uint8Array, from: number, e: number, st: ScanState): number {
   const user = from + 13;
-  const withPort = hostPortSuffix(line, user, ' from ', '', 1, st);
-  return withPort !== UNSURE ? withPort : hostBefore(line, user, ' from ', line.length, 1, st);
+  const withPort = hostPortSuffix(b, user, e, FROM, NOTHING, 1, st);
+  return withPort !== UNSURE ? withPort : hostBefore(b, user, e, FROM, e, 1, st);
 }
 
 // failregex[2]: Connection (?:closed|reset) by (?:authenticating|invalid) user .* <HOST> port \d{1,5} \[preauth\]$
-const CLOSED = ['closed by ', 'reset by '];
-const WHO = ['authenticating user ', 'invalid user '];
-function readConnectionClosed(line: string, from: number, st: ScanState): number {
-  const by = oneOf(line, from + 11, CLOSED);
-  const user = by < 0 ? -1 : oneOf(line, by, WHO);
-  return user < 0 ? UNSURE : hostPortSuffix(line, user, ' ', ' [preauth]', 2, st);
+const CLOSED = ['closed by ', 'reset by '].map(lit);
+const WHO = ['authenticating user ', 'invalid user '].map(lit);
+function readConnectionClosed(b: Uint8Array, from: number, e: number, st: ScanState): number {
+  const by = oneOf(b, from + 11, e, CLOSED);
+  const user = by < 0 ? -1 : oneOf(b, by, e, WHO);
+  return user < 0 ? UNSURE : hostPortSuffix(b, user, e, SPACE, PREAUTH, 2, st);
 }
 
 // failregex[3]: Disconnected from (?:authenticating|invalid) user .* <HOST> port \d{1,5} \[preauth\]$
-function readDisconnected(line: string, from: number, st: ScanState): number {
-  const user = oneOf(line, from + 18, WHO);
-  return user < 0 ? UNSURE : hostPortSuffix(line, user, ' ', ' [preauth]', 3, st);
+function readDisconnected(b: Uint8Array, from: number, e: number, st: ScanState): number {
+  const user = oneOf(b, from + 18, e, WHO);
+  return user < 0 ? UNSURE : hostPortSuffix(b, user, e, SPACE, PREAUTH, 3, st);
 }
+
+const SSHD = lit('sshd');
+const SESSION = lit('-session');
+const AUTH = lit('-auth');
+const FAILED = lit('Failed ');
+const INVALID_USER = lit('Invalid user ');
+const CONNECTION = lit('Connection ');
+const DISCONNECTED = lit('Disconnected from ');
 
 /**
  * `sshd`, `sshd-session` or `sshd-auth`, an optional `[pid]` of 1 to 10 digits, then `: `: where the message
  * starts, -1 for another program (no rule can match: the prefix needs "sshd" right there), or UNSURE.
  */
-function readProgram(line: string, at: number): number {
-  if (!line.startsWith('sshd', at)) return -1;
+function readProgram(b: Uint8Array, at: number, e: number): number {
+  if (!has(b, at, e, SSHD)) return -1;
   let i = at + 4;
-  if (line.startsWith('-session', i)) i += 8;
-  else if (line.startsWith('-auth', i)) i += 5;
-  if (line.charCodeAt(i) === 91 /* [ */) {
+  if (has(b, i, e, SESSION)) i += 8;
+  else if (has(b, i, e, AUTH)) i += 5;
+  if (i < e && b[i] === 91 /* [ */) {
     const start = ++i;
-    while (isDigit(line.charCodeAt(i))) i++;
-    if (i === start || i - start > 10 || line.charCodeAt(i) !== 93 /* ] */) return UNSURE;
+    while (i < e && isDigit(b[i]!)) i++;
+    if (i === start || i - start > 10 || i === e || b[i] !== 93 /* ] */) return UNSURE;
     i++;
   }
-  return line.charCodeAt(i) === 58 && line.charCodeAt(i + 1) === 32 ? i + 2 : UNSURE;
+  return i + 1 < e && b[i] === 58 && b[i + 1] === 32 ? i + 2 : UNSURE;
 }
 
 export const sshdSpec: FastSpec = {
@@ -156,30 +181,32 @@ export const sshdSpec: FastSpec = {
   // prefilter (compile.ts answers the same for a line without it: counted, no match).
   impliedLiteral: 'sshd',
   fingerprints: FINGERPRINTS,
-  scan(line, st) {
-    const program = readBsdHead(line, st);
+  scan(b, s, e, st) {
+    const program = readBsdHead(b, s, e, st);
     if (program < 0) return UNSURE;
-    const message = readProgram(line, program);
+    const message = readProgram(b, program, e);
     // Another program's line (CRON, postfix, …): the jails of a shared syslog file see many of those.
     if (message === -1) return NO_MATCH;
     if (message < 0) return UNSURE;
-    switch (line.charCodeAt(message)) {
+    // Every rule starts with a lead: an empty message matches none.
+    if (message === e) return NO_MATCH;
+    const first = b[message]!;
+    switch (first) {
       case 70: // F
-        if (line.startsWith('Failed ', message)) return readFailed(line, message, st);
+        if (has(b, message, e, FAILED)) return readFailed(b, message, e, st);
         break;
       case 73: // I
-        if (line.startsWith('Invalid user ', message)) return readInvalidUser(line, message, st);
+        if (has(b, message, e, INVALID_USER)) return readInvalidUser(b, message, e, st);
         break;
       case 67: // C
-        if (line.startsWith('Connection ', message)) return readConnectionClosed(line, message, st);
+        if (has(b, message, e, CONNECTION)) return readConnectionClosed(b, message, e, st);
         break;
       case 68: // D
-        if (line.startsWith('Disconnected from ', message)) return readDisconnected(line, message, st);
+        if (has(b, message, e, DISCONNECTED)) return readDisconnected(b, message, e, st);
         break;
     }
-    const first = line.charCodeAt(message);
     // Most other sshd lines ("Accepted …", "pam_unix(sshd:session) …") share no first letter with a lead.
     if (first >= 128 || !OTHER_FIRST[first]) return NO_MATCH;
-    return oneOf(line, message, OTHER_LEADS) < 0 ? NO_MATCH : UNSURE;
+    return oneOf(b, message, e, OTHER_LEADS) < 0 ? NO_MATCH : UNSURE;
   },
 };

@@ -28,48 +28,51 @@ const isUpper = (c: number): boolean => c >= 65 && c <= 90;
 const isLower = (c: number): boolean => c >= 97 && c <= 122;
 
 /** Two digits at `i`, or -1. */
-function twoDigits(line: string, i: number): number {
-  const a = line.charCodeAt(i), b = line.charCodeAt(i + 1);
-  return isDigit(a) && isDigit(b) ? (a - 48) * 10 + (b - 48) : -1;
+function twoDigits(b: Uint8Array, i: number): number {
+  const x = b[i]!, y = b[i + 1]!;
+  return isDigit(x) && isDigit(y) ? (x - 48) * 10 + (y - 48) : -1;
 }
 
 /**
- * Reads `Mmm dd hh:mm:ss host ` at the start of `line` into `out` and returns where the text after it starts,
- * or -1 when the line does not start with exactly that shape (the caller then asks the regexes).
+ * Reads `Mmm dd hh:mm:ss host ` at the start of the line `b[s, e)` (ASCII, see spec.ts) into `out` and returns
+ * where the text after it starts, or -1 when the line does not start with exactly that shape (the caller then
+ * asks the regexes). Bytes past `e` belong to other lines: every read is bounded by `e`.
  */
-export function readBsdHead(line: string, out: BsdHead): number {
-  const c0 = line.charCodeAt(0), c1 = line.charCodeAt(1), c2 = line.charCodeAt(2);
-  if (!isUpper(c0) || !isLower(c1) || !isLower(c2) || line.charCodeAt(3) !== 32) return -1;
+export function readBsdHead(b: Uint8Array, s: number, e: number, out: BsdHead): number {
+  // The shortest head, "Mmm d hh:mm:ss h ", has 17 bytes: the fixed-position reads up to the day stay inside.
+  if (e - s < 17) return -1;
+  const c0 = b[s]!, c1 = b[s + 1]!, c2 = b[s + 2]!;
+  if (!isUpper(c0) || !isLower(c1) || !isLower(c2) || b[s + 3] !== 32) return -1;
   // ` {1,2}\d{1,2} `: "Mar  1", "Mar 1", "Mar 12", "Mar  12".
-  let i = 4;
-  if (line.charCodeAt(i) === 32) i++;
-  let day = 0;
-  const d0 = line.charCodeAt(i);
+  let i = s + 4;
+  if (b[i] === 32) i++;
+  const d0 = b[i]!;
   if (!isDigit(d0)) return -1;
-  day = d0 - 48;
+  let day = d0 - 48;
   i++;
-  const d1 = line.charCodeAt(i);
+  const d1 = b[i]!;
   if (isDigit(d1)) { day = day * 10 + d1 - 48; i++; }
-  if (line.charCodeAt(i) !== 32) return -1;
+  if (b[i] !== 32) return -1;
   i++;
-  const hour = twoDigits(line, i);
-  if (hour < 0 || line.charCodeAt(i + 2) !== 58) return -1;
-  const minute = twoDigits(line, i + 3);
-  if (minute < 0 || line.charCodeAt(i + 5) !== 58) return -1;
-  const second = twoDigits(line, i + 6);
-  if (second < 0 || line.charCodeAt(i + 8) !== 32) return -1;
+  // `hh:mm:ss `, one byte of host and its space must fit: what follows reads up to i + 10 at fixed places.
+  if (i + 11 > e) return -1;
+  const hour = twoDigits(b, i);
+  if (hour < 0 || b[i + 2] !== 58) return -1;
+  const minute = twoDigits(b, i + 3);
+  if (minute < 0 || b[i + 5] !== 58) return -1;
+  const second = twoDigits(b, i + 6);
+  if (second < 0 || b[i + 8] !== 32) return -1;
   i += 9;
   // A `<` could start a FreeBSD priority (` <auth.info>`), which makes the head ambiguous: not ours.
-  if (line.charCodeAt(i) === 60) return -1;
+  if (b[i] === 60) return -1;
   const hostStart = i;
-  for (;; i++) {
-    const c = line.charCodeAt(i);
+  for (; i < e; i++) {
+    const c = b[i]!;
     if (c === 32) break;
-    // NaN past the end fails this too.
     if (!(c > 32 && c < 127)) return -1;
   }
   const hostLength = i - hostStart;
-  if (hostLength < 1 || hostLength > 255) return -1;
+  if (i === e || hostLength < 1 || hostLength > 255) return -1;
   out.monthKey = monthKey(c0, c1, c2);
   out.day = day;
   out.hour = hour;
