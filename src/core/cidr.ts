@@ -1,4 +1,4 @@
-import { addressBytes, isIPv4, parseAddress, type Address } from './address.js';
+import { addressBytes, isIPv4, parseAddress, parseIPv4Span, type Address } from './address.js';
 
 /** A validated network: canonical base address and prefix length (in the family's own bits). */
 export interface Cidr {
@@ -71,13 +71,22 @@ export function createCidrSet(cidrs: readonly Cidr[]): CidrSet {
     for (let i = 0, left = bits; left > 0; i++, left -= 8) mask[i] = left >= 8 ? 0xff : (0xff << (8 - left)) & 0xff;
     return { cidr: n, v4: isIPv4(n.base), base, mask };
   });
+  // IPv4 networks also as 32-bit base and mask: an IPv4 address (most of them) is then checked without bytes.
+  const v4Nets = compiled.filter((n) => n.v4).map((n) => {
+    const mask = n.cidr.prefix === 0 ? 0 : (~0 << (32 - n.cidr.prefix)) >>> 0;
+    return { cidr: n.cidr, mask, base: (parseIPv4Span(n.cidr.base, 0, n.cidr.base.length) & mask) >>> 0 };
+  });
   const find = (address: Address): Cidr | undefined => {
     const hit = exact.get(address);
     if (hit || compiled.length === 0) return hit;
-    const v4 = isIPv4(address);
+    const v4 = parseIPv4Span(address, 0, address.length);
+    if (v4 >= 0) {
+      for (const n of v4Nets) if (((v4 & n.mask) >>> 0) === n.base) return n.cidr;
+      return undefined;
+    }
     const a = addressBytes(address);
     outer: for (const n of compiled) {
-      if (n.v4 !== v4) continue;
+      if (n.v4) continue;
       for (let i = 0; i < 16; i++) {
         const m = n.mask[i] as number;
         if (m === 0) break;

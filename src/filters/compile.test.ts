@@ -65,9 +65,23 @@ describe('compileFilter', () => {
   });
 
   it('skips lines without the prefilter literal even when a rule would match them', () => {
-    const f = compile({ prefilter: 'sshd', failregex: ['.*fail <HOST>$'] });
+    const f = compile({ prefilter: ['sshd'], failregex: ['.*fail <HOST>$'] });
     expect(f.match('cron: fail 192.0.2.1')).toBeUndefined();
     expect(f.match('sshd: fail 192.0.2.1')?.address).toBe('192.0.2.1');
+  });
+
+  it('takes a line that holds any one of several prefilter literals', () => {
+    const f = compile({ prefilter: ['FAIL LOGIN', 'pam_unix('], failregex: ['.*fail <HOST>$'] });
+    expect(f.match('x FAIL LOGIN: fail 192.0.2.1')?.address).toBe('192.0.2.1');
+    expect(f.match('pam_unix(x): fail 192.0.2.2')?.address).toBe('192.0.2.2');
+    expect(f.match('cron: fail 192.0.2.3')).toBeUndefined();
+  });
+
+  it('matches what its rules match behind the prefix gate, and nothing the prefix cannot start', () => {
+    const f = compile({ prefix: 'p(?:\\[\\d+\\])?: ', failregex: ['a <HOST>$', 'b <HOST>$'] });
+    expect(f.match('q: a 192.0.2.1')).toBeUndefined();
+    expect(f.match('p[1]: b 192.0.2.1')).toMatchObject({ address: '192.0.2.1', rule: 1 });
+    expect(f.counters).toMatchObject({ lines: 2, perRule: [0, 1] });
   });
 
   it('lets an ignoreregex win over a failregex, and consults it only after a failregex matched', () => {

@@ -12,7 +12,7 @@ describe('loadFilterFile', () => {
   it('loads the shipped sshd filter with its prefix, prefilter and aggressive mode', () => {
     const loaded = loadFilterFile(path.join(shippedFiltersDir, 'sshd.yaml'));
     if (!loaded.ok) throw new Error(loaded.errors.map(formatConfigError).join('\n'));
-    expect(loaded.value).toMatchObject({ name: 'sshd', prefilter: 'sshd', ignoreregex: [] });
+    expect(loaded.value).toMatchObject({ name: 'sshd', prefilter: ['sshd'], ignoreregex: [] });
     expect(loaded.value.prefix).toContain('<SYSLOG>');
     expect(loaded.value.failregex.length).toBeGreaterThanOrEqual(10);
     expect([...loaded.value.modes.keys()]).toEqual(['aggressive']);
@@ -50,6 +50,17 @@ describe('loadFilterFile', () => {
     expect(loaded.ok ? [] : loaded.errors.map((e) => [e.line, e.key])).toEqual([
       [7, 'extra'], [4, 'failregex[1]'], [5, 'failregex[2]'], [6, 'ignoreregex'],
     ]);
+  });
+
+  it('takes a prefilter as one literal or a list of them, and refuses an empty one', () => {
+    const one = parseFilterText("prefilter: sshd\nfailregex: ['x <HOST>']", 'f.yaml');
+    const many = parseFilterText("prefilter: ['FAIL LOGIN', 'pam_unix(']\nfailregex: ['x <HOST>']", 'f.yaml');
+    expect(one.ok && one.value.prefilter).toEqual(['sshd']);
+    expect(many.ok && many.value.prefilter).toEqual(['FAIL LOGIN', 'pam_unix(']);
+    for (const bad of ["prefilter: ''", 'prefilter: []', "prefilter: ['a', '']"]) {
+      const r = parseFilterText(`${bad}\nfailregex: ['x <HOST>']`, 'f.yaml');
+      expect(r.ok ? 'loaded' : r.errors[0]?.message).toMatch(/prefilter|Expected a non-empty string/);
+    }
   });
 
   it('includes the JavaScript error text for an invalid regex', () => {

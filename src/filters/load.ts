@@ -25,8 +25,11 @@ export interface FilterDef {
   readonly description: string;
   /** Regex source put in front of every rule (failregex and ignoreregex); `''` when the file has none. */
   readonly prefix: string;
-  /** A literal every failure line contains; lines without it skip the regexes. */
-  readonly prefilter: string | undefined;
+  /**
+   * Literals of which every failure line contains at least one (a single string in the file is a list of one);
+   * lines with none of them skip the regexes.
+   */
+  readonly prefilter: readonly string[] | undefined;
   readonly failregex: readonly string[];
   readonly ignoreregex: readonly string[];
   /** In file order, which is also the order their rules are tried in. */
@@ -110,8 +113,16 @@ export function parseFilterText(text: string, file: string): LoadResult {
     }
   }
   const prefilterEntry = top.get('prefilter');
-  const prefilter = v.string(prefilterEntry, 'prefilter');
-  if (prefilter === '') fail(prefilterEntry?.value, 'prefilter', 'Expected a non-empty string (or no "prefilter")');
+  let prefilter: string[] | undefined;
+  if (isSeq(prefilterEntry?.value)) {
+    prefilter = (v.strings(prefilterEntry, 'prefilter') ?? []).map((i) => i.text);
+  } else {
+    const one = v.string(prefilterEntry, 'prefilter');
+    if (one !== undefined) prefilter = [one];
+  }
+  if (prefilter !== undefined && (prefilter.length === 0 || prefilter.includes(''))) {
+    fail(prefilterEntry?.value, 'prefilter', 'Expected a non-empty string or a list of them (or no "prefilter")');
+  }
 
   const lines = new Map<string, number>();
   const rules = (entry: Entry | undefined, key: string, kind: 'failregex' | 'ignoreregex'): string[] => {

@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import { ipv4Address, parseAddress, parseIPv4Bytes, type Address } from '../../core/address.js';
 import { realClock } from '../../core/clock.js';
-import type { CompileOptions } from '../compile.js';
+import { literalsRegex, type CompileOptions } from '../compile.js';
 import type { Filter, Match } from '../filter.js';
 import { HOST_PATTERN } from '../host.js';
 import { parseLineTime } from '../line-time.js';
@@ -63,8 +63,9 @@ export function withFastPath(def: FilterDef, options: CompileOptions, filter: Fi
   const { counters, match: slow } = filter;
   const { maxLineLength } = options;
   // The reader's own checks imply a prefilter equal to its literal; any other is checked here as compile.ts does.
-  const prefilter = def.prefilter === chosen.impliedLiteral ? undefined : def.prefilter;
-  const prefilterBytes = prefilter === undefined ? undefined : Buffer.from(prefilter);
+  const implied = def.prefilter?.length === 1 && def.prefilter[0] === chosen.impliedLiteral;
+  const prefilter = implied || def.prefilter === undefined ? undefined : literalsRegex(def.prefilter);
+  const prefilterBytes = implied ? undefined : def.prefilter?.map((p) => Buffer.from(p));
   const clock = options.clock ?? realClock;
   const withTime = options.withTime === true;
   const times = createBsdTime();
@@ -144,7 +145,7 @@ export function withFastPath(def: FilterDef, options: CompileOptions, filter: Fi
 
   function match(line: string): Match | undefined {
     if (line.length > maxLineLength || line.length * 3 > scratch.length) return slow(line);
-    if (prefilter !== undefined && !line.includes(prefilter)) return slow(line);
+    if (prefilter !== undefined && !prefilter.test(line)) return slow(line);
     const n = scratch.write(line, 0, 'utf8');
     if (n !== line.length) return slow(line);
     const m = decide(scratch, 0, n, line);
@@ -153,7 +154,7 @@ export function withFastPath(def: FilterDef, options: CompileOptions, filter: Fi
 
   function matchBytes(b: Uint8Array, start: number, end: number): Match | undefined | null {
     if (end - start > maxLineLength) return null;
-    if (prefilterBytes !== undefined && !includesBytes(b, start, end, prefilterBytes)) return null;
+    if (prefilterBytes !== undefined && !prefilterBytes.some((p) => includesBytes(b, start, end, p))) return null;
     return decide(b, start, end, undefined);
   }
 
