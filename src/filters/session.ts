@@ -59,7 +59,7 @@ interface Session {
 export interface Sessions {
   /**
    * Judges one line a rule matched: the address of the failure it is, or `undefined`. `id` is the session's
-   * id (`undefined` when the prefix did not capture one: the line is judged alone), `own` the address the
+   * id (`undefined` or `''` when the prefix did not capture one: the line is judged alone), `own` the address the
    * rule's `<HOST>` matched (already parsed), `user` the user name the rule captured, `time` the line's time
    * (ms). Called once per matched line, in log order; updates the state.
    */
@@ -83,14 +83,14 @@ export function createSessions(def: Pick<SessionDef, 'max' | 'expire'>): Session
 
   function judge(id: string | undefined, role: SessionRole, own: Address | undefined, user: string | undefined, time: number): Address | undefined {
     const nofail = role.nofail || role.gained;
-    let s = id === undefined ? undefined : map.get(id);
+    let s = id === undefined || id === '' ? undefined : map.get(id);
     if (s !== undefined) {
       map.delete(id!);
       if (time - s.last > expire) s = undefined;
     }
     if (s === undefined) {
       // A line that ends a session nothing is known about, or has no id, is judged alone.
-      if (role.forget || id === undefined) return nofail ? undefined : own;
+      if (role.forget || id === undefined || id === '') return nofail ? undefined : own;
       s = { host: undefined, pending: 0, user: undefined, users: 0, last: time };
     }
     if (user !== undefined && user !== '') {

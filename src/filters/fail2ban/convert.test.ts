@@ -115,6 +115,15 @@ describe('importFail2banFilter', () => {
     expect(filter.match('Nov 25 16:56:02 host demo[15]: Too many failures')?.address).toBe('192.0.2.7');
   });
 
+  it('links only lines whose head holds a pid: pid-less lines of a program are not one connection', () => {
+    const { yaml, filter } = imported('demo');
+    expect(yaml).toContain('(?<session>');
+    expect(filter.match('Nov 25 16:55:59 host demo: Connection from 192.0.2.6')).toBeUndefined();
+    expect(filter.match('Nov 25 16:55:59 host demo: Too many failures')).toBeUndefined();
+    expect(filter.match('Nov 25 16:55:59 host demo: Failed password for root from 192.0.2.1 port 22')?.address).toBe('192.0.2.1');
+    expect(filter.match('Nov 25 16:55:59 host demo: Too many failures')).toBeUndefined();
+  });
+
   it('selects a mode\'s rules with the mode option, as filter = demo[mode=aggressive] would', () => {
     expect(imported('demo').filter.match('Nov 25 16:55:59 h demo: Probe from 192.0.2.9 ab ab')).toBeUndefined();
     expect(imported('demo', { mode: 'aggressive' }).filter.match('Nov 25 16:55:59 h demo: Probe from 192.0.2.9 ab ab')?.address).toBe('192.0.2.9');

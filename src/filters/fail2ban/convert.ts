@@ -93,6 +93,23 @@ function withDate(python: string): string {
   return `<DATE> ?${body}`;
 }
 
+const OPTIONAL_PID = String.raw`(?:\[\d+\])?`;
+
+/**
+ * fail2ban's connection id (`<F-MLFID>`) is the host, the program and its pid. A line without a pid (`[sshd]
+ * User root from …`) would share its session with every other pid-less line of the program, and a failure
+ * without an address could take the address of another connection: only an id with a pid links lines here.
+ * The head's optional pid (`__prefix_line`, our own text) is required inside the id, and a line without one
+ * matches the head outside it, alone. A connection id without that pid links no lines.
+ */
+function withPid(prefix: string): string {
+  const m = /<F-MLFID>(.*)<\/F-MLFID>/.exec(prefix);
+  if (!m) return prefix;
+  const id = m[1]!;
+  if (id.split(OPTIONAL_PID).length !== 2) return prefix.replace(/<\/?F-MLFID>/g, '');
+  return prefix.replace(m[0], `(?:<F-MLFID>${id.replace(OPTIONAL_PID, String.raw`\[\d+\]`)}</F-MLFID>|${id})`);
+}
+
 function convert(file: string, resolver: Resolver, options: ImportOptions): ImportOutcome {
   const errors: ImportProblem[] = [];
   const omitted: Omitted[] = [];
@@ -107,7 +124,7 @@ function convert(file: string, resolver: Resolver, options: ImportOptions): Impo
   if (pref) {
     const m = /^(.*)<F-CONTENT>.*<\/F-CONTENT>(.*)$/.exec(pref.text);
     if (!m) return { ok: false, errors: [{ message: 'prefregex without <F-CONTENT>…</F-CONTENT>', file: pref.origin?.file ?? file, line: pref.origin?.line ?? 0 }] };
-    prefixPy = withDate(m[1]!);
+    prefixPy = withPid(withDate(m[1]!));
   }
   let prefix = '';
   let prefixInRules = '';
