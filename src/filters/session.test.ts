@@ -136,6 +136,18 @@ describe('filter sessions', () => {
     ])).toEqual(['203.0.113.9', '203.0.113.9', '-', '-', '203.0.113.10']);
   });
 
+  it('starts a new session when a line names another address than its session knows', () => {
+    expect(run([
+      at('10:00:00', 100, 'Failed password for root from 192.0.2.30 port 22 ssh2'),
+      at('10:00:01', 100, 'Failed password for admin from 192.0.2.30 port 22 ssh2'),
+      // Two user names would make this closing line a failure, but its address is not the session's.
+      at('10:00:02', 100, 'Connection closed by 192.0.2.31 port 5000 [preauth]'),
+      at('10:00:03', 101, 'Disconnecting: Too many authentication failures [preauth]'),
+      at('10:00:04', 101, 'Connection from 192.0.2.32 port 5000'),
+      at('10:00:05', 101, 'Connection closed by 192.0.2.33 port 5000'),
+    ])).toEqual(['192.0.2.30', '192.0.2.30', '-', '-', '192.0.2.32', '-']);
+  });
+
   it('judges a line alone when the prefix captured no session id', () => {
     const filter = compile(FILTER.replace(String.raw`sshd\[(?<pid>\d{1,10})\]: `, String.raw`sshd(?:\[(?<pid>\d{1,10})\])?: `));
     expect(run([

@@ -15,7 +15,8 @@ import type { Address } from '../core/address.js';
  *
  * The address a session remembers comes only from `<HOST>` in a rule that matched the line, parsed as any
  * other (attacker text that looks like an address elsewhere on the line never reaches it), and only lines
- * with the same id share it: no line is ever judged with the address of another session.
+ * with the same id share it: no line is ever judged with the address of another session. A line naming a
+ * different address than its session's starts a new session: what the old one knew never passes to it.
  */
 export type SessionFlag = 'nofail' | 'forget' | 'gained';
 export const SESSION_FLAGS: readonly SessionFlag[] = ['nofail', 'forget', 'gained'];
@@ -86,7 +87,9 @@ export function createSessions(def: Pick<SessionDef, 'max' | 'expire'>): Session
     let s = id === undefined || id === '' ? undefined : map.get(id);
     if (s !== undefined) {
       map.delete(id!);
-      if (time - s.last > expire) s = undefined;
+      // A line naming another address than the session's starts over: a new connection under a reused id,
+      // or a rule a client steered (a user name ending in an address) — either way not this session's.
+      if (time - s.last > expire || (own !== undefined && s.host !== undefined && own !== s.host)) s = undefined;
     }
     if (s === undefined) {
       // A line that ends a session nothing is known about, or has no id, is judged alone.

@@ -70,4 +70,23 @@ describe('fail2ban filter import on fail2ban\'s own sample logs', () => {
     expect(total).toBeGreaterThan(10);
     expect(share, `${name}: ${(share * 100).toFixed(1)}% agreement`).toBeGreaterThanOrEqual(THRESHOLD);
   });
+
+  it('converted sshd never lets a user name a client chose become the address of a session', () => {
+    if (!available && missing('fail2ban (Debian package)', `no ${FILTERS}/sshd.conf`)) return;
+    const filter = importFilter('sshd', {});
+    const at = (pid: number, text: string): string => `Mar  7 10:00:00 srv sshd[${pid}]: ${text}`;
+    const run = (lines: string[]): string[] => lines.map((l) => filter.match(l)?.address ?? '-');
+    // The user name is "x from 192.0.2.1 port 22 ssh2": the address is the one sshd wrote last.
+    expect(run([
+      at(700, 'Failed password for invalid user x from 192.0.2.1 port 22 ssh2 from 203.0.113.9 port 4000 ssh2'),
+      at(700, 'Disconnecting: Too many authentication failures [preauth]'),
+    ])).toEqual(['203.0.113.9', '203.0.113.9']);
+    // Two user names make the session's closing line a failure; the user "x 192.0.2.1 on" makes fail2ban's
+    // closing rule read 192.0.2.1 as the address. A line naming another address starts a new session.
+    expect(run([
+      at(701, 'Invalid user x 192.0.2.1 on from 203.0.113.9 port 4000'),
+      at(701, 'Invalid user y from 203.0.113.9 port 4000'),
+      at(701, 'Connection closed by invalid user x 192.0.2.1 on 203.0.113.9 port 4000 [preauth]'),
+    ])).toEqual(['203.0.113.9', '203.0.113.9', '-']);
+  });
 });
