@@ -120,7 +120,7 @@ export function compileFilter(def: FilterDef, options: CompileOptions): Result<F
     ruleInfo.push(...mode.failregex.map((text, i) => info(def, `modes.${name}.failregex[${i}]`, text)));
   }
 
-  const roles = ruleInfo.map((r) => roleOf(def.flags?.get(r.key) ?? []));
+  const roles = ruleInfo.map((r) => roleOf(def.flags?.[r.key] ?? []));
   for (const [kind, list] of [['failregex', ruleTexts], ['ignoreregex', def.ignoreregex]] as const) {
     for (const [i, rule] of list.entries()) {
       const role = kind === 'failregex' ? roles[i] : undefined;

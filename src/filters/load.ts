@@ -40,8 +40,11 @@ export interface FilterDef {
   readonly lines?: ReadonlyMap<string, number>;
   /** Present when the filter links the lines of one session (`session:`); see session.ts. */
   readonly session?: SessionDef;
-  /** The session flags of each rule that has any, by its key (`failregex[2]`); only with `session`. */
-  readonly flags?: ReadonlyMap<string, readonly SessionFlag[]>;
+  /**
+   * The session flags of each rule that has any, by its key (`failregex[2]`); only with `session`. A plain
+   * object, not a Map: the daemon tells a changed filter on reload by the definition's JSON.
+   */
+  readonly flags?: Readonly<Record<string, readonly SessionFlag[]>>;
 }
 
 export type LoadResult =
@@ -128,7 +131,7 @@ export function parseFilterText(text: string, file: string): LoadResult {
 
   const session = sessionDef(top.get('session'), prefix, v, fail);
   const lines = new Map<string, number>();
-  const flags = new Map<string, readonly SessionFlag[]>();
+  const flags: Record<string, readonly SessionFlag[]> = {};
   const rules = (entry: Entry | undefined, key: string, kind: 'failregex' | 'ignoreregex'): string[] => {
     const list = v.strings(entry, key, kind === 'failregex');
     if (kind === 'failregex' && isSeq(entry?.value) && entry.value.items.length === 0) {
@@ -139,7 +142,7 @@ export function parseFilterText(text: string, file: string): LoadResult {
       const where = `${key}[${item.index}]`;
       const { text, flagged } = item.map ? ruleItem(item, where) : { text: item.text, flagged: [] };
       if (flagged.length > 0) {
-        if (session) flags.set(where, flagged);
+        if (session) flags[where] = flagged;
         else fail(item.node, where, 'Session flags need the filter\'s "session" key (the id that links a session\'s lines)');
       }
       // A session's failure rule may leave the address to the session; a nofail or gained rule exists to name it.

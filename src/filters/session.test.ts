@@ -164,6 +164,13 @@ describe('filter sessions as written in a filter file', () => {
     return r.ok ? [] : r.errors.map((e) => `${e.key}: ${e.message}`);
   };
 
+  it('shows the session and the flags in the definition\'s JSON, which the daemon compares on reload', () => {
+    const def = parseFilterText(FILTER, 'ssh-session.yaml');
+    const json = def.ok ? JSON.stringify(def.value) : '';
+    expect(json).toContain('"session":{"id":"pid","max":3,"expire":300000}');
+    expect(json).toContain('"failregex[3]":["nofail","forget"]');
+  });
+
   it('refuses session flags and rules without an address in a filter without sessions', () => {
     expect(errors("failregex:\n  - rule: 'from <HOST>'\n    session: nofail\n  - 'no address'\n")).toEqual([
       'failregex[0]: Session flags need the filter\'s "session" key (the id that links a session\'s lines)',
