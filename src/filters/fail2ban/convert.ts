@@ -58,6 +58,15 @@ const OVERRIDES = new Map([
   ['_bypass_reject_reason', String.raw`(?:: [^(]*(?:\([^):]*\)[^(]*)*)?`],
 ]);
 
+/**
+ * `logtype = rfc5424` (`<38>1 2019-07-08T17:40:16.954-04:00 host sshd 57915 - [sd] message`): the priority and
+ * version, the date, then host, program, pid, message id and structured data (`-` or `[…]` groups whose
+ * quoted values may hold `]`), each element written once so that matching stays linear.
+ */
+const RFC5424_OVERRIDES = new Map([
+  ['__prefix_line', String.raw`<\d{1,3}>\d{1,2} <DATE> \S+ [\[\(]?<_daemon>(?:\(\S+\))?[\]\)]?:? \d+ \S+ (?:-|(?:\[(?:[^\]"]|"[^"]*")*\])+) `],
+]);
+
 const at = (o: Origin | undefined, file: string): string => (o ? `${path.basename(o.file)}:${o.line}` : path.basename(file));
 
 export function importFail2banFilter(file: string, options: ImportOptions = {}): ImportOutcome {
@@ -70,7 +79,8 @@ export function importFail2banFilter(file: string, options: ImportOptions = {}):
   }
   const params = new Map(options.params ?? []);
   if (options.mode !== undefined) params.set('mode', options.mode);
-  const resolver = new Resolver(sections, params, OVERRIDES);
+  const logtype = new Resolver(sections, params, OVERRIDES).value('logtype');
+  const resolver = new Resolver(sections, params, new Map([...OVERRIDES, ...(logtype === 'rfc5424' ? RFC5424_OVERRIDES : [])]));
   try {
     return convert(file, resolver, options);
   } catch (e) {
@@ -89,7 +99,8 @@ export function importFail2banFilter(file: string, options: ImportOptions = {}):
 function withDate(python: string): string {
   const body = python.replace(/^\^/, '').replace(/^(<F-MLFID>)(<DATE> \??)/, '$2$1');
   if (body.includes('\\[\\]')) return body.split('\\[\\]').join('\\[<DATE>\\]');
-  if (/^(?:<F-[A-Za-z0-9_-]+>|\(\?:)*<(?:SYSLOG|DATE)>/.test(body)) return body;
+  // The head has its own date, after what comes before it (rfc5424's priority).
+  if (/^(?:<F-[A-Za-z0-9_-]+>|\(\?:)*(?:<\\d\{1,3\}>\\d\{1,2\} )?<(?:SYSLOG|DATE)>/.test(body)) return body;
   return `<DATE> ?${body}`;
 }
 
