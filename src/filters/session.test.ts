@@ -25,11 +25,11 @@ failregex:
     session: nofail
 `;
 
-function compile(text = FILTER): Filter {
+function compile(text = FILTER, modes: string[] = []): Filter {
   const def = parseFilterText(text, 'ssh-session.yaml');
   if (!def.ok) throw new Error(JSON.stringify(def.errors));
   // A fixed clock: BSD times below are read as 2026.
-  const compiled = compileFilter(def.value, { modes: [], maxLineLength: 4096, clock: { now: () => Date.UTC(2026, 11, 31) } });
+  const compiled = compileFilter(def.value, { modes, maxLineLength: 4096, clock: { now: () => Date.UTC(2026, 11, 31) } });
   if (!compiled.ok) throw new Error(compiled.error);
   return compiled.value;
 }
@@ -148,7 +148,15 @@ describe('filter sessions', () => {
     ])).toEqual(['192.0.2.30', '192.0.2.30', '-', '-', '192.0.2.32', '-']);
   });
 
-  it('judges a line alone when the prefix captured no session id', () => {
+  it('applies the session flags of a mode\'s rules when the mode is enabled', () => {
+    const text = `${FILTER}modes:\n  verbose:\n    failregex:\n      - rule: 'Postponed \\w+ for \\S+ from <HOST> port \\d{1,5} ssh2$'\n        session: nofail\n`;
+    expect(run([
+      at('10:00:00', 100, 'Postponed publickey for git from 192.0.2.40 port 5000 ssh2'),
+      at('10:00:01', 100, 'Disconnecting: Too many authentication failures [preauth]'),
+    ], compile(text, ['verbose']))).toEqual(['-', '192.0.2.40']);
+  });
+
+    it('judges a line alone when the prefix captured no session id', () => {
     const filter = compile(FILTER.replace(String.raw`sshd\[(?<pid>\d{1,10})\]: `, String.raw`sshd(?:\[(?<pid>\d{1,10})\])?: `));
     expect(run([
       'Mar  7 10:00:00 srv sshd: Connection from 192.0.2.10 port 5000',

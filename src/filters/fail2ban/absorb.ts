@@ -20,6 +20,9 @@ import { empty, mapTree } from './tree.js';
  * would change what later repetitions can match; it is made atomic instead, `(?=(?<aN>\d+))\k<aN>` — it
  * takes its whole run and never gives a character back, which the second would have taken anyway.
  *
+ * - A loop over every character that only optional text and the final `$` follow takes the rest of the
+ *   line at once, atomically (see {@link atomicLastLoops}).
+ *
  * Plain groups are spliced into the sequence around them first, so that `(?:a*(?:y)?)b*` is seen as
  * `a* (?:y)? b*`. Capture groups are left alone (a backreference may need them).
  */
