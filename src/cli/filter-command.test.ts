@@ -21,7 +21,12 @@ describe('dictdefence filter import', () => {
     const { code, out, err } = run(['import', path.join(fixtures, 'demo.conf')]);
     expect(code).toBe(0);
     expect(parseFilterText(out, 'demo.yaml').ok).toBe(true);
-    expect(err).toContain('Left out failregex at demo.conf:16: marked <F-NOFAIL>');
+    expect(err).toBe('');
+    const unlinked = run(['import', path.join(fixtures, 'unlinked.conf')]);
+    expect(unlinked.code).toBe(0);
+    expect(parseFilterText(unlinked.out, 'unlinked.yaml').ok).toBe(true);
+    expect(unlinked.err).toContain('Left out failregex at unlinked.conf:11: marked <F-NOFAIL>');
+    expect(unlinked.err).toContain('Left out failregex at unlinked.conf:12: no <HOST>');
   });
 
   it('passes --mode and --param on as fail2ban filter parameters', () => {

@@ -9,6 +9,7 @@ import { HOST_GROUP, HOST_PATTERN } from './host.js';
 import { DATE_PATTERN, SYSLOG_PATTERN, parseLineTime } from './line-time.js';
 import type { FilterDef } from './load.js';
 import { safetyProblem } from './regex/safety.js';
+import { createSessions, roleOf } from './session.js';
 
 /**
  * Macros a filter's regexes may use. `<NAME>` in upper case is a macro unless it closes a named group
@@ -75,13 +76,15 @@ export function checkPrefix(prefix: string): string | undefined {
 
 /**
  * Why `rule` cannot be a rule of this kind behind `prefix`, or `undefined` when it can. A failregex holds
- * `<HOST>` exactly once (two would leave it unclear which address to ban); an ignoreregex at most once.
+ * `<HOST>` exactly once (two would leave it unclear which address to ban), or at most once when
+ * `hostOptional` (a session's failure rule takes the session's address); an ignoreregex at most once.
  */
-export function checkRule(prefix: string, rule: string, kind: 'failregex' | 'ignoreregex'): string | undefined {
+export function checkRule(prefix: string, rule: string, kind: 'failregex' | 'ignoreregex', hostOptional = false): string | undefined {
   const unknown = unknownMacro(rule);
   if (unknown) return unknown;
   const hosts = macroUses(rule).filter((name) => name === 'HOST').length;
-  if (kind === 'failregex' && hosts !== 1) return `A rule must contain <HOST> exactly once, found ${hosts}`;
+  if (kind === 'failregex' && hostOptional && hosts > 1) return `A rule may contain <HOST> at most once, found ${hosts}`;
+  if (kind === 'failregex' && !hostOptional && hosts !== 1) return `A rule must contain <HOST> exactly once, found ${hosts}`;
   if (kind === 'ignoreregex' && hosts > 1) return `An ignoreregex may contain <HOST> at most once, found ${hosts}`;
   const source = ruleSource(prefix, rule);
   // The rule with the prefix in front: a prefix ending in `\S*` and a rule starting with `.*` are only
@@ -126,9 +129,12 @@ export function compileFilter(def: FilterDef, options: CompileOptions): Result<F
     ruleInfo.push(...mode.failregex.map((text, i) => info(def, `modes.${name}.failregex[${i}]`, text)));
   }
 
+  const roles = ruleInfo.map((r) => roleOf(def.flags?.[r.key] ?? []));
   for (const [kind, list] of [['failregex', ruleTexts], ['ignoreregex', def.ignoreregex]] as const) {
-    for (const rule of list) {
-      const problem = checkRule(def.prefix, rule, kind);
+    for (const [i, rule] of list.entries()) {
+      const role = kind === 'failregex' ? roles[i] : undefined;
+      const hostOptional = def.session !== undefined && role !== undefined && !role.nofail && !role.gained;
+      const problem = checkRule(def.prefix, rule, kind, hostOptional);
       if (problem) return fail(`${kind} "${rule}": ${problem}`);
     }
   }
@@ -149,6 +155,8 @@ export function compileFilter(def: FilterDef, options: CompileOptions): Result<F
   const withTime = options.withTime === true;
   const ruleCount = failRes.length;
   const ignoreCount = ignoreRes.length;
+  const sessionId = def.session?.id ?? '';
+  const sessions = def.session === undefined ? undefined : createSessions(def.session);
 
   // The hot path: no allocation unless a rule matches (exec returns null otherwise), no closures per line.
   function match(line: string): Match | undefined {
@@ -174,21 +182,31 @@ export function compileFilter(def: FilterDef, options: CompileOptions): Result<F
         return undefined;
       }
       const candidate = m.groups?.[HOST_GROUP];
-      const address = candidate === undefined ? undefined : parseAddress(candidate);
-      if (address === undefined) {
+      let address = candidate === undefined ? undefined : parseAddress(candidate);
+      if (address === undefined && (candidate !== undefined || sessions === undefined)) {
         counters.badAddress++;
         return undefined;
       }
+      let time: number | undefined;
+      if (sessions !== undefined) {
+        // Line time, so that a replayed log expires sessions as they expired when it was written.
+        time = parseLineTime(line, clock.now());
+        const groups = m.groups;
+        const user = groups?.['user'] || groups?.['altuser'];
+        address = sessions.judge(groups?.[sessionId], roles[rule]!, address, user, time ?? clock.now());
+      }
+      if (address === undefined) return undefined;
       counters.perRule[rule]!++;
       if (!withTime) return { address, rule };
-      const time = parseLineTime(line, clock.now());
+      time ??= parseLineTime(line, clock.now());
       return time === undefined ? { address, rule } : { address, rule, time };
     }
     return undefined;
   }
 
   const filter: Filter = { name: def.name, rules, ruleInfo, counters, match };
-  return ok(options.fastPath === false ? filter : withFastPath(def, options, filter));
+  // A fast path reads lines alone: a filter with sessions never gets one, whatever its rules.
+  return ok(options.fastPath === false || sessions !== undefined ? filter : withFastPath(def, options, filter));
 }
 
 function info(def: FilterDef, key: string, text: string): RuleInfo {

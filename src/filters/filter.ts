@@ -2,6 +2,7 @@ import type { Address } from '../core/address.js';
 
 /** What a filter found on one line. */
 export interface Match {
+  /** The line's own `<HOST>`, or (filters with sessions) the address its session learnt from an earlier line. */
   readonly address: Address;
   /** Index of the failregex rule that matched. */
   readonly rule: number;
@@ -40,6 +41,10 @@ export interface RuleInfo {
 /**
  * A compiled filter: regexes built once at load. `match` is the hot path: it returns the canonical address
  * of a failure line, or `undefined`. `ignoreregex` wins over `failregex`. It never throws.
+ *
+ * A filter with sessions (`session:` in its file, session.ts) is stateful: `match` must see a source's lines
+ * once each, in log order, and one instance serves one jail. Its `Match.address` may then come from an
+ * earlier line of the same session, and a line may yield a failure an earlier line left pending.
  */
 export interface Filter {
   readonly name: string;

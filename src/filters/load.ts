@@ -1,12 +1,17 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument } from 'yaml';
-import type { Document, Node, YAMLMap } from 'yaml';
+import { LineCounter, isMap, isScalar, isSeq, parseDocument } from 'yaml';
+import type { Node } from 'yaml';
 import type { ConfigError } from '../config/types.js';
+import { parseDuration } from '../core/duration.js';
 import { err, ok } from '../core/types.js';
 import type { Result } from '../core/types.js';
 import { checkPrefix, checkRule } from './compile.js';
+import { validator } from './load-yaml.js';
+import type { Entry, Item, Report } from './load-yaml.js';
+import { SESSION_DEFAULTS, SESSION_FLAGS } from './session.js';
+import type { SessionDef, SessionFlag } from './session.js';
 
 /** A group of extra rules a jail may enable by name (`modes: [aggressive]`). */
 export interface FilterModeDef {
@@ -36,6 +41,13 @@ export interface FilterDef {
   readonly modes: ReadonlyMap<string, FilterModeDef>;
   /** The line of each rule by its key (`failregex[2]`, `modes.aggressive.failregex[0]`), for error messages and `why`. */
   readonly lines?: ReadonlyMap<string, number>;
+  /** Present when the filter links the lines of one session (`session:`); see session.ts. */
+  readonly session?: SessionDef;
+  /**
+   * The session flags of each rule that has any, by its key (`failregex[2]`); only with `session`. A plain
+   * object, not a Map: the daemon tells a changed filter on reload by the definition's JSON.
+   */
+  readonly flags?: Readonly<Record<string, readonly SessionFlag[]>>;
 }
 
 export type LoadResult =
@@ -48,8 +60,12 @@ export const shippedFiltersDir = path.resolve(path.dirname(fileURLToPath(import.
 const NAME = /^[a-z0-9][a-z0-9_-]*$/i;
 /** `normal` is what a jail gets with no mode enabled, so no file may define a mode under that name. */
 const MODE_NAME = /^[a-z][a-z0-9_-]*$/;
-const TOP_KEYS = new Set(['description', 'prefix', 'prefilter', 'failregex', 'ignoreregex', 'modes']);
+const TOP_KEYS = new Set(['description', 'prefix', 'prefilter', 'session', 'failregex', 'ignoreregex', 'modes']);
 const MODE_KEYS = new Set(['description', 'failregex']);
+const SESSION_KEYS = new Set(['id', 'max', 'expire']);
+/** A failregex written as a mapping: the rule and its session flags. */
+const RULE_KEYS = new Set(['rule', 'session']);
+const GROUP_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
  * The path of `NAME.yaml` in the first of `dirs` that has one. The name is checked first, so a jail cannot
@@ -124,20 +140,46 @@ export function parseFilterText(text: string, file: string): LoadResult {
     fail(prefilterEntry?.value, 'prefilter', 'Expected a non-empty string or a list of them (or no "prefilter")');
   }
 
+  const session = sessionDef(top.get('session'), prefix, v, fail);
   const lines = new Map<string, number>();
+  const flags: Record<string, readonly SessionFlag[]> = {};
   const rules = (entry: Entry | undefined, key: string, kind: 'failregex' | 'ignoreregex'): string[] => {
-    const list = v.strings(entry, key);
+    const list = v.strings(entry, key, kind === 'failregex');
     if (kind === 'failregex' && isSeq(entry?.value) && entry.value.items.length === 0) {
       fail(entry.value, key, 'Expected at least one rule');
     }
     const out: string[] = [];
-    for (const { text, node, index } of list ?? []) {
-      const problem = checkRule(prefix, text, kind);
-      if (problem) fail(node, `${key}[${index}]`, problem);
-      lines.set(`${key}[${index}]`, lineOf(node));
+    for (const item of list ?? []) {
+      const where = `${key}[${item.index}]`;
+      const { text, flagged } = item.map ? ruleItem(item, where) : { text: item.text, flagged: [] };
+      if (flagged.length > 0) {
+        if (session) flags[where] = flagged;
+        else fail(item.node, where, 'Session flags need the filter\'s "session" key (the id that links a session\'s lines)');
+      }
+      // A session's failure rule may leave the address to the session; a nofail or gained rule exists to name it.
+      const hostOptional = session !== undefined && !flagged.includes('nofail') && !flagged.includes('gained');
+      const problem = checkRule(prefix, text, kind, hostOptional);
+      if (problem) fail(item.node, where, problem);
+      lines.set(where, lineOf(item.node));
       out.push(text);
     }
     return out;
+  };
+  const ruleItem = (item: Item, where: string): { text: string; flagged: SessionFlag[] } => {
+    const entries = v.entries(item.map!, where, RULE_KEYS);
+    const ruleEntry = entries.get('rule');
+    if (!ruleEntry) fail(item.node, where, 'Missing key "rule" in a rule written as a mapping');
+    const text = v.string(ruleEntry, `${where}.rule`) ?? '';
+    const flagEntry = entries.get('session');
+    const raw = flagEntry && isScalar(flagEntry.value) ? [{ text: v.string(flagEntry, `${where}.session`) ?? '', node: flagEntry.value }]
+      : (v.strings(flagEntry, `${where}.session`) ?? []);
+    const flagged: SessionFlag[] = [];
+    for (const f of raw) {
+      const flag = SESSION_FLAGS.find((known) => known === f.text);
+      if (flag) flagged.push(flag);
+      else fail(f.node, `${where}.session`, `Unknown session flag "${f.text}" (known: ${SESSION_FLAGS.join(', ')})`);
+    }
+    return { text, flagged };
   };
 
   const failEntry = top.get('failregex');
@@ -169,80 +211,29 @@ export function parseFilterText(text: string, file: string): LoadResult {
 
   if (errors.length > 0) return { ok: false, errors };
   const name = path.basename(file).replace(/\.ya?ml$/, '');
-  return { ok: true, value: { name, file, description, prefix, prefilter, failregex, ignoreregex, modes, lines } };
+  const value: FilterDef = { name, file, description, prefix, prefilter, failregex, ignoreregex, modes, lines };
+  return { ok: true, value: session ? { ...value, session, flags } : value };
 }
 
-interface Entry { readonly key: Node | null; readonly value: Node | null }
-interface Item { readonly text: string; readonly node: Node | null; readonly index: number }
-type Report = (node: Node | null | undefined, key: string, message: string) => void;
-
-/** Type checks over YAML nodes; each reports through `fail` and returns `undefined` on a mismatch. */
-function validator(doc: Document, fail: Report) {
-  const resolve = (node: Node | null): Node | null => (isAlias(node) ? (node.resolve(doc) ?? null) : node);
-  return {
-    /** The entries of a mapping by key; keys outside `allowed` (when given) are reported as unknown. */
-    entries(map: YAMLMap, path: string, allowed: ReadonlySet<string> | undefined): Map<string, Entry> {
-      const out = new Map<string, Entry>();
-      for (const pair of map.items) {
-        const keyNode = (pair.key ?? null) as Node | null;
-        const name = isScalar(keyNode) ? String(keyNode.value) : undefined;
-        const where = path ? `${path}.${name ?? '?'}` : (name ?? '?');
-        if (name === undefined) {
-          fail(keyNode, where, 'Expected a plain key');
-        } else if (allowed && !allowed.has(name)) {
-          const known = [...allowed].map((k) => `"${k}"`).join(', ');
-          fail(keyNode, where, `Unknown key "${name}" (known keys: ${known})`);
-        } else {
-          out.set(name, { key: keyNode, value: resolve((pair.value ?? null) as Node | null) });
-        }
-      }
-      return out;
-    },
-
-    map(entry: Entry, key: string): YAMLMap | undefined {
-      if (isMap(entry.value)) return entry.value;
-      fail(entry.value ?? entry.key, key, `Expected a mapping, got ${describe(entry.value)}`);
-      return undefined;
-    },
-
-    string(entry: Entry | undefined, key: string): string | undefined {
-      if (!entry) return undefined;
-      if (isScalar(entry.value) && typeof entry.value.value === 'string') return entry.value.value;
-      fail(entry.value ?? entry.key, key, `Expected a string, got ${describe(entry.value)}`);
-      return undefined;
-    },
-
-    /** A list of strings; a single string is refused so that a forgotten `-` does not pass unnoticed. */
-    strings(entry: Entry | undefined, key: string): Item[] | undefined {
-      if (!entry) return undefined;
-      const list = entry.value;
-      if (!isSeq(list)) {
-        fail(list ?? entry.key, key, `Expected a list of strings, got ${describe(list)}`);
-        return undefined;
-      }
-      const out: Item[] = [];
-      list.items.forEach((raw, index) => {
-        const node = raw as Node | null;
-        const item = resolve(node);
-        if (isScalar(item) && typeof item.value === 'string') out.push({ text: item.value, node, index });
-        else fail(item ?? node, `${key}[${index}]`, `Expected a string, got ${describe(item)}`);
-      });
-      return out;
-    },
-  };
-}
-
-function describe(node: Node | null | undefined): string {
-  if (node === null || node === undefined) return 'nothing';
-  if (isMap(node)) return 'a mapping';
-  if (isSeq(node)) return 'a list';
-  if (isScalar(node)) {
-    const value: unknown = node.value;
-    if (value === null) return 'nothing';
-    if (typeof value === 'string') return `the string "${value}"`;
-    return `the ${typeof value} ${String(value)}`;
+/** The `session:` mapping, checked against the prefix that must capture its id. */
+function sessionDef(entry: Entry | undefined, prefix: string, v: ReturnType<typeof validator>, fail: Report): SessionDef | undefined {
+  if (!entry) return undefined;
+  const map = v.map(entry, 'session');
+  if (!map) return undefined;
+  const keys = v.entries(map, 'session', SESSION_KEYS);
+  const idEntry = keys.get('id');
+  const id = v.string(idEntry, 'session.id');
+  if (!idEntry) fail(entry.key, 'session', 'Missing key "id": the name of the prefix\'s group that identifies a session');
+  else if (id !== undefined && (!GROUP_NAME.test(id) || id === 'host' || !prefix.includes(`(?<${id}>`))) {
+    // The id must come from the prefix: the head the server or syslog writes, never text a client chose.
+    fail(idEntry.value, 'session.id', `The prefix must capture the session id in a group (?<${id}>...) ("host" is taken)`);
   }
-  return 'an unsupported value';
+  const max = v.integer(keys.get('max'), 'session.max', 1, 1_000_000) ?? SESSION_DEFAULTS.max;
+  const expireEntry = keys.get('expire');
+  const expireText = v.string(expireEntry, 'session.expire');
+  const expire = expireText === undefined ? SESSION_DEFAULTS.expire : parseDuration(expireText);
+  if (expire === undefined) fail(expireEntry?.value, 'session.expire', `Invalid duration "${expireText}" (write 90s, 10m, 1h)`);
+  return id === undefined ? undefined : { id, max, expire: expire ?? SESSION_DEFAULTS.expire };
 }
 
 /** One annotated line of a `NAME.samples` file. */

@@ -1,6 +1,6 @@
 import { isZeroWidth } from '../regex/ast.js';
 import type { Node, Repeat } from '../regex/ast.js';
-import { isSubset, onlyUnit, subtract, single } from '../regex/charset.js';
+import { complement, isSubset, onlyUnit, subtract, single } from '../regex/charset.js';
 import type { CharSet } from '../regex/charset.js';
 import { classCharSrc, classSrc } from '../regex/print.js';
 import { empty, mapTree } from './tree.js';
@@ -20,13 +20,40 @@ import { empty, mapTree } from './tree.js';
  * would change what later repetitions can match; it is made atomic instead, `(?=(?<aN>\d+))\k<aN>` — it
  * takes its whole run and never gives a character back, which the second would have taken anyway.
  *
+ * - A loop over every character that only optional text and the final `$` follow takes the rest of the
+ *   line at once, atomically (see {@link atomicLastLoops}).
+ *
  * Plain groups are spliced into the sequence around them first, so that `(?:a*(?:y)?)b*` is seen as
  * `a* (?:y)? b*`. Capture groups are left alone (a backreference may need them).
  */
 export function absorbAdjacentLoops(tree: Node, notes: string[]): Node {
   let atomics = 0;
-  const fixed = mapTree(tree, (n) => (n.type === 'seq' ? repairSeq(flatten(n.items), () => `dd${atomics++}`) : n));
+  const nextName = (): string => `dd${atomics++}`;
+  const fixed = atomicLastLoops(mapTree(tree, (n) => (n.type === 'seq' ? repairSeq(flatten(n.items), nextName) : n)), nextName);
   return mapTree(fixed, (n) => (n.type === 'repeat' && n.max > 1 ? splitAtSeparator(n, notes) : n));
+}
+
+const NOT_NEWLINE = complement(single(10));
+
+/**
+ * A loop over every character after which the rule can only match empty text up to its final `$`
+ * (`(?: for (?<user>\S+|.*?))?(?: port \d+){0,3}\s*$`, sshd.conf): whatever it stops at, the rest of the
+ * line must then fit the optional tail, so letting it take the whole rest of the line at once, atomically,
+ * accepts the same lines — and the tail no longer splits the rest with it in every possible way.
+ */
+function atomicLastLoops(tree: Node, nextName: () => string): Node {
+  if (tree.type !== 'seq' || tree.items.at(-1)?.type !== 'assert' || (tree.items.at(-1) as { kind?: string }).kind !== '$') return tree;
+  const loops: Repeat[] = [];
+  const visit = (n: Node, last: boolean): void => {
+    if (n.type === 'repeat' && n.max === Infinity && n.body.type === 'char' && isSubset(NOT_NEWLINE, n.body.set) && last) loops.push(n);
+    if (n.type === 'seq') n.items.forEach((item, i) => visit(item, last && n.items.slice(i + 1).every(nullable)));
+    else if (n.type === 'alt') n.alts.forEach((a) => visit(a, last));
+    else if (n.type === 'group' && (n.kind === 'plain' || n.kind === 'capture')) visit(n.body, last);
+    else if (n.type === 'repeat' && n.max <= 1) visit(n.body, last);
+  };
+  visit(tree, true);
+  if (loops.length === 0) return tree;
+  return mapTree(tree, (n) => (n.type === 'repeat' && loops.includes(n) ? atomic({ ...n, lazy: false }, nextName()) : n));
 }
 
 /**

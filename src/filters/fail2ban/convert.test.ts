@@ -51,6 +51,23 @@ describe('translateRegex', () => {
     expect(translateRegex('^kex_exchange_identification: closed')).toMatchObject({ kind: 'skip', reason: expect.stringContaining('no <HOST>') });
   });
 
+  it('turns the multi-line tags into session flags when the filter has a connection id', () => {
+    const sessions = { requireHost: true, sessions: true };
+    expect(translateRegex('^<F-NOFAIL>Connection from</F-NOFAIL> <HOST>', sessions)).toMatchObject({ rules: ['^Connection from \\[?<HOST>\\]?'], flags: [['nofail']] });
+    expect(translateRegex('^<F-MLFFORGET><F-MLFGAINED>Accepted \\w+</F-MLFGAINED></F-MLFFORGET> for <F-USER>\\S+</F-USER> from <HOST>', sessions))
+      .toMatchObject({ rules: ['^(?:Accepted \\w+) for (?<user>\\S+) from \\[?<HOST>\\]?'], flags: [['forget', 'gained']] });
+    expect(translateRegex('^kex_exchange_identification: closed', sessions)).toMatchObject({ rules: ['^kex_exchange_identification: closed'], flags: [[]] });
+    expect(translateRegex('^Failed (?:<F-NOFAIL>publickey</F-NOFAIL>|\\S+) from <IP4>', sessions))
+      .toMatchObject({ rules: ['^Failed (?!publickey)\\S+ from <HOST>', '^Failed publickey from <HOST>'], flags: [[], ['nofail']] });
+    expect(() => translateRegex('^(?:<F-MLFFORGET>a</F-MLFFORGET>|b) from <HOST>', sessions)).toThrow('covers the whole rule');
+  });
+
+  it('lets a loop over any character take the rest of the line at once where only an optional tail and $ follow it', () => {
+    // sshd.conf's "Disconnecting: Too many authentication failures": .*? then \s* would split the rest in n ways.
+    expect(translateRegex('^x(?: for <F-USER>\\S+|.*?</F-USER>)?(?: port \\d+){0,3}\\s*$', { requireHost: false, sessions: true }))
+      .toMatchObject({ rules: ['^x(?: for (?<user>\\S+|(?:(?=(?<dd0>[^\\n]*))\\k<dd0>)))?(?: port \\d+){0,3}\\s*$'] });
+  });
+
   it('guards the other branches of an alternation that had an <F-NOFAIL> branch', () => {
     expect(translateRegex('^Failed (?:<F-NOFAIL>publickey</F-NOFAIL>|\\S+) from <IP4>')).toMatchObject({ rules: ['^Failed (?!publickey)\\S+ from <HOST>'] });
   });
@@ -73,17 +90,38 @@ describe('importFail2banFilter', () => {
   it('converts includes, %(var)s, <tags> and the prefix into a DictDefence filter that matches fail2ban\'s lines', () => {
     const { yaml, filter } = imported('demo');
     expect(yaml).toContain('# Converted from fail2ban');
-    expect(yaml).toMatch(/Left out:\n#   failregex at demo.conf:16: marked <F-NOFAIL>/);
-    expect(yaml).toMatch(/failregex at demo.conf:17: a success line/);
+    expect(yaml).toContain('session:\n  id: session\n');
+    expect(yaml).toContain("# demo.conf:16\n  - rule: 'Connection from \\[?<HOST>\\]?'\n    session: [nofail]\n");
+    expect(yaml).toContain("# demo.conf:17\n  - rule: 'Accepted password for \\S+ from \\[?<HOST>\\]?'\n    session: [gained]\n");
+    expect(yaml).toContain("# demo.conf:19\n  - rule: 'Bad key from \\[?<HOST>\\]?'\n    session: [nofail]\n");
+    expect(yaml).not.toContain('Left out');
     expect(filter.match('Nov 25 16:55:59 host demo[12]: Failed password for root from 192.0.2.1 port 22')?.address).toBe('192.0.2.1');
     expect(filter.match('Nov 25 16:55:59 host demo[12]: invalid user x refused from [2001:db8::1] (invalid)')?.address).toBe('2001:db8::1');
     expect(filter.match('Nov 25 16:55:59 host demo[12]: x refused from 192.0.2.2')?.address).toBe('192.0.2.2');
     expect(filter.match('Nov 25 16:55:59 host demo[12]: LOGIN failed from 192.0.2.3')?.address).toBe('192.0.2.3');
     expect(filter.match('Nov 25 16:55:59 host demo[12]: Bad rsa from 192.0.2.4')?.address).toBe('192.0.2.4');
-    expect(filter.match('Nov 25 16:55:59 host demo[12]: Bad key from 192.0.2.5')).toBeUndefined();
-    expect(filter.match('Nov 25 16:55:59 host demo[12]: Connection from 192.0.2.6')).toBeUndefined();
+    expect(filter.match('Nov 25 16:55:59 host demo[16]: Bad key from 192.0.2.5')).toBeUndefined();
+    expect(filter.match('Nov 25 16:55:59 host demo[16]: Connection from 192.0.2.6')).toBeUndefined();
     expect(filter.match('Nov 25 16:55:59 host other[12]: Failed password for root from 192.0.2.7')).toBeUndefined();
     expect(filter.match('Nov 25 16:55:59 host demo[12]: Failed password for trusted from 192.0.2.8')).toBeUndefined();
+  });
+
+  it('turns fail2ban\'s connection id and multi-line tags into a filter with sessions', () => {
+    const { filter } = imported('demo');
+    expect(filter.match('Nov 25 16:55:59 host demo[13]: Connection from 192.0.2.6')).toBeUndefined();
+    expect(filter.match('Nov 25 16:55:59 host demo[14]: Too many failures')).toBeUndefined();
+    expect(filter.match('Nov 25 16:56:00 host demo[13]: Too many failures')?.address).toBe('192.0.2.6');
+    expect(filter.match('Nov 25 16:56:01 host demo[15]: Bad key from 192.0.2.7')).toBeUndefined();
+    expect(filter.match('Nov 25 16:56:02 host demo[15]: Too many failures')?.address).toBe('192.0.2.7');
+  });
+
+  it('links only lines whose head holds a pid: pid-less lines of a program are not one connection', () => {
+    const { yaml, filter } = imported('demo');
+    expect(yaml).toContain('(?<session>');
+    expect(filter.match('Nov 25 16:55:59 host demo: Connection from 192.0.2.6')).toBeUndefined();
+    expect(filter.match('Nov 25 16:55:59 host demo: Too many failures')).toBeUndefined();
+    expect(filter.match('Nov 25 16:55:59 host demo: Failed password for root from 192.0.2.1 port 22')?.address).toBe('192.0.2.1');
+    expect(filter.match('Nov 25 16:55:59 host demo: Too many failures')).toBeUndefined();
   });
 
   it('selects a mode\'s rules with the mode option, as filter = demo[mode=aggressive] would', () => {

@@ -5,7 +5,8 @@ import { IniError, readIniWithIncludes } from './ini.js';
 import type { IniSections } from './ini.js';
 import { InterpolationError, Resolver } from './interpolate.js';
 import type { Origin } from './interpolate.js';
-import { ConvertError, translatePart, translateRegex } from './translate.js';
+import type { SessionFlag } from '../session.js';
+import { ConvertError, SESSION_GROUP, translatePart, translateRegex } from './translate.js';
 
 /**
  * `dictdefence filter import`: a fail2ban filter file as a DictDefence filter file.
@@ -14,8 +15,10 @@ import { ConvertError, translatePart, translateRegex } from './translate.js';
  * makes the host and the program name optional. The importer puts DictDefence's anchored heads in their
  * place: `<SYSLOG>` and the filter's `_daemon` (now required) where fail2ban wrote `__prefix_line`, and
  * `<DATE>` where fail2ban expected the date (at the start of the line, or in the `[]` it leaves behind).
- * Rules fail2ban uses only to link lines (no address, `<F-NOFAIL>`, `<F-MLFGAINED>`) are left out and listed;
- * a construct that cannot be converted is an error naming it and the line it is written on.
+ * A filter that links lines by a connection id (`<F-MLFID>` in its prefregex) becomes a filter with sessions
+ * (docs/filters.md): `<F-NOFAIL>`, `<F-MLFFORGET>` and `<F-MLFGAINED>` become session flags and rules without
+ * an address take the session's. Without `<F-MLFID>` such rules are left out and listed. A construct that
+ * cannot be converted is an error naming it and the line it is written on.
  */
 export interface ImportOptions {
   /** fail2ban's `mode` parameter (`filter = sshd[mode=aggressive]`); the filter's own default otherwise. */
@@ -55,6 +58,15 @@ const OVERRIDES = new Map([
   ['_bypass_reject_reason', String.raw`(?:: [^(]*(?:\([^):]*\)[^(]*)*)?`],
 ]);
 
+/**
+ * `logtype = rfc5424` (`<38>1 2019-07-08T17:40:16.954-04:00 host sshd 57915 - [sd] message`): the priority and
+ * version, the date, then host, program, pid, message id and structured data (`-` or `[…]` groups whose
+ * quoted values may hold `]`), each element written once so that matching stays linear.
+ */
+const RFC5424_OVERRIDES = new Map([
+  ['__prefix_line', String.raw`<\d{1,3}>\d{1,2} <DATE> \S+ [\[\(]?<_daemon>(?:\(\S+\))?[\]\)]?:? \d+ \S+ (?:-|(?:\[(?:[^\]"]|"[^"]*")*\])+) `],
+]);
+
 const at = (o: Origin | undefined, file: string): string => (o ? `${path.basename(o.file)}:${o.line}` : path.basename(file));
 
 export function importFail2banFilter(file: string, options: ImportOptions = {}): ImportOutcome {
@@ -67,7 +79,8 @@ export function importFail2banFilter(file: string, options: ImportOptions = {}):
   }
   const params = new Map(options.params ?? []);
   if (options.mode !== undefined) params.set('mode', options.mode);
-  const resolver = new Resolver(sections, params, OVERRIDES);
+  const logtype = new Resolver(sections, params, OVERRIDES).value('logtype');
+  const resolver = new Resolver(sections, params, new Map([...OVERRIDES, ...(logtype === 'rfc5424' ? RFC5424_OVERRIDES : [])]));
   try {
     return convert(file, resolver, options);
   } catch (e) {
@@ -79,12 +92,33 @@ export function importFail2banFilter(file: string, options: ImportOptions = {}):
   }
 }
 
-/** Where fail2ban's date goes: into the `[]` it leaves behind, else in front of the line. */
+/**
+ * Where fail2ban's date goes: into the `[]` it leaves behind, else in front of the line. fail2ban cuts the
+ * date out before matching, so it is never part of the connection id (`<F-MLFID>`): it goes in front of it.
+ */
 function withDate(python: string): string {
-  const body = python.replace(/^\^/, '');
+  const body = python.replace(/^\^/, '').replace(/^(<F-MLFID>)(<DATE> \??)/, '$2$1');
   if (body.includes('\\[\\]')) return body.split('\\[\\]').join('\\[<DATE>\\]');
-  if (/^(?:<F-[A-Za-z0-9_-]+>|\(\?:)*<(?:SYSLOG|DATE)>/.test(body)) return body;
+  // The head has its own date, after what comes before it (rfc5424's priority).
+  if (/^(?:<F-[A-Za-z0-9_-]+>|\(\?:)*(?:<\\d\{1,3\}>\\d\{1,2\} )?<(?:SYSLOG|DATE)>/.test(body)) return body;
   return `<DATE> ?${body}`;
+}
+
+const OPTIONAL_PID = String.raw`(?:\[\d+\])?`;
+
+/**
+ * fail2ban's connection id (`<F-MLFID>`) is the host, the program and its pid. A line without a pid (`[sshd]
+ * User root from …`) would share its session with every other pid-less line of the program, and a failure
+ * without an address could take the address of another connection: only an id with a pid links lines here.
+ * The head's optional pid (`__prefix_line`, our own text) is required inside the id, and a line without one
+ * matches the head outside it, alone. A connection id without that pid links no lines.
+ */
+function withPid(prefix: string): string {
+  const m = /<F-MLFID>(.*)<\/F-MLFID>/.exec(prefix);
+  if (!m) return prefix;
+  const id = m[1]!;
+  if (id.split(OPTIONAL_PID).length !== 2) return prefix.replace(/<\/?F-MLFID>/g, '');
+  return prefix.replace(m[0], `(?:<F-MLFID>${id.replace(OPTIONAL_PID, String.raw`\[\d+\]`)}</F-MLFID>|${id})`);
 }
 
 function convert(file: string, resolver: Resolver, options: ImportOptions): ImportOutcome {
@@ -101,18 +135,20 @@ function convert(file: string, resolver: Resolver, options: ImportOptions): Impo
   if (pref) {
     const m = /^(.*)<F-CONTENT>.*<\/F-CONTENT>(.*)$/.exec(pref.text);
     if (!m) return { ok: false, errors: [{ message: 'prefregex without <F-CONTENT>…</F-CONTENT>', file: pref.origin?.file ?? file, line: pref.origin?.line ?? 0 }] };
-    prefixPy = withDate(m[1]!);
+    prefixPy = withPid(withDate(m[1]!));
   }
   let prefix = '';
   let prefixInRules = '';
+  let sessions = false;
   if (pref) {
     const part = translatePart(prefixPy, notes);
     // DictDefence's prefix may not hold the address (Apache's prefregex does): then it goes into each rule.
     if (part.hosts === 0) prefix = part.source; else prefixInRules = prefixPy;
+    sessions = part.hosts === 0 && part.session;
   }
 
-  const rules = (kind: 'failregex' | 'ignoreregex'): { text: string; where: string }[] => {
-    const out: { text: string; where: string }[] = [];
+  const rules = (kind: 'failregex' | 'ignoreregex'): Rule[] => {
+    const out: Rule[] = [];
     for (const line of resolver.lines(kind)) {
       const where = at(line.origin, file);
       let python = line.text;
@@ -125,17 +161,19 @@ function convert(file: string, resolver: Resolver, options: ImportOptions): Impo
         python = withDate(python.startsWith('^') ? python : `.*?${python}`);
       }
       try {
-        const t = translateRegex(python, { requireHost: kind === 'failregex' });
+        const t = translateRegex(python, { requireHost: kind === 'failregex', sessions: sessions && kind === 'failregex' });
         if (t.kind === 'skip') {
           omitted.push({ kind, where, reason: t.reason, text: line.text, probe: t.probe.map((p) => `(?:${prefix})${p}`) });
           continue;
         }
         notes.push(...t.notes.map((n) => `${where}: ${n}`));
-        for (const rule of t.rules) {
-          const problem = checkRule(prefix, rule, kind);
+        t.rules.forEach((rule, i) => {
+          const flags = t.flags[i] ?? [];
+          const hostOptional = sessions && !flags.includes('nofail') && !flags.includes('gained');
+          const problem = checkRule(prefix, rule, kind, hostOptional);
           if (problem) throw new ConvertError(problem);
-          out.push({ text: rule, where });
-        }
+          out.push({ text: rule, where, flags });
+        });
       } catch (e) {
         if (!(e instanceof ConvertError)) throw e;
         if (options.skipUnconvertible) omitted.push({ kind, where, reason: `cannot convert: ${e.message}`, text: line.text, probe: [] });
@@ -155,7 +193,7 @@ function convert(file: string, resolver: Resolver, options: ImportOptions): Impo
 
   const daemon = resolver.value('_daemon');
   const prefilter = daemon !== undefined && /^[A-Za-z0-9_.-]{3,}$/.test(daemon) && prefix.includes(daemon) ? daemon : undefined;
-  const yaml = emit({ file, mode, maxlines, searchAnywhere, prefix, prefilter, failregex, ignoreregex, omitted, notes: [...new Set(notes)] });
+  const yaml = emit({ file, mode, maxlines, searchAnywhere, prefix, prefilter, sessions, failregex, ignoreregex, omitted, notes: [...new Set(notes)] });
   // The loader is the final judge: a converted file that it refuses is a bug here, not a user error.
   const loaded = parseFilterText(yaml, `${path.basename(file, '.conf')}.yaml`);
   if (!loaded.ok) throw new Error(`Converted filter does not load: ${loaded.errors.map((e) => e.message).join('; ')}`);
@@ -164,9 +202,11 @@ function convert(file: string, resolver: Resolver, options: ImportOptions): Impo
 
 const q = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 
+interface Rule { readonly text: string; readonly where: string; readonly flags: readonly SessionFlag[] }
+
 interface Emit {
   file: string; mode: string | undefined; maxlines: number; searchAnywhere: boolean; prefix: string; prefilter: string | undefined;
-  failregex: { text: string; where: string }[]; ignoreregex: { text: string; where: string }[]; omitted: Omitted[]; notes: string[];
+  sessions: boolean; failregex: Rule[]; ignoreregex: Rule[]; omitted: Omitted[]; notes: string[];
 }
 
 function emit(e: Emit): string {
@@ -190,10 +230,20 @@ function emit(e: Emit): string {
   lines.push(`description: ${q(`Imported from fail2ban ${name}${e.mode ? ` (mode ${e.mode})` : ''}`)}`);
   if (e.prefix) lines.push(`prefix: ${q(e.prefix)}`);
   if (e.prefilter) lines.push(`prefilter: ${q(e.prefilter)}`);
-  const list = (key: string, rules: { text: string; where: string }[]): void => {
+  if (e.sessions) {
+    lines.push(
+      '# fail2ban links the lines of one connection by its head (<F-MLFID>): so do these sessions.',
+      `session:\n  id: ${SESSION_GROUP}`,
+    );
+  }
+  const list = (key: string, rules: Rule[]): void => {
     if (rules.length === 0) return;
     lines.push(`${key}:`);
-    for (const r of rules) lines.push(`  # ${r.where}`, `  - ${q(r.text)}`);
+    for (const r of rules) {
+      lines.push(`  # ${r.where}`);
+      if (r.flags.length === 0) lines.push(`  - ${q(r.text)}`);
+      else lines.push(`  - rule: ${q(r.text)}`, `    session: [${r.flags.join(', ')}]`);
+    }
   };
   list('failregex', e.failregex);
   list('ignoreregex', e.ignoreregex);

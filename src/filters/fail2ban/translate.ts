@@ -2,7 +2,9 @@ import { RegexError, walk } from '../regex/ast.js';
 import type { Group, Node, Repeat } from '../regex/ast.js';
 import { parseRegex } from '../regex/parse.js';
 import { printRegex } from '../regex/print.js';
+import type { SessionFlag } from '../session.js';
 import { absorbAdjacentLoops } from './absorb.js';
+import { USER_GROUPS, nameUserGroups, wholeRuleFlags } from './session-tags.js';
 import { contains, empty, mapTree, pathTo } from './tree.js';
 
 /**
@@ -11,9 +13,12 @@ import { contains, empty, mapTree, pathTo } from './tree.js';
  * JavaScript syntax. A conditional group `(?(name)yes|no)` cannot be written in JavaScript: the rule is split
  * into one rule per outcome. The result is either rule texts, a reason to leave the rule out (it is no
  * failure on its own line), or a {@link ConvertError} naming the construct that cannot be converted.
+ * With `sessions` (the filter's prefregex has `<F-MLFID>`), the multi-line tags become session flags and
+ * a rule without an address is kept: it fails with the session's address.
  */
 export type Translation =
-  | { readonly kind: 'rules'; readonly rules: readonly string[]; readonly notes: readonly string[] }
+  /** `flags[i]`: the session flags of `rules[i]` (all empty without `sessions`). */
+  | { readonly kind: 'rules'; readonly rules: readonly string[]; readonly flags: readonly (readonly SessionFlag[])[]; readonly notes: readonly string[] }
   /** `probe`: the rule as if it were a failure rule, for diagnostics (which lines fail2ban links). */
   | { readonly kind: 'skip'; readonly reason: string; readonly probe: readonly string[] };
 
@@ -46,17 +51,27 @@ function resolveFailTags(regex: string): { text: string; tags: Map<string, strin
  * A part of a regex (fail2ban's prefregex before its `<F-CONTENT>`) as one JavaScript source, with the
  * number of address tags in it. Conditionals and `<F-NOFAIL>` make no sense there and are refused.
  */
-export function translatePart(regex: string, notes: string[]): { source: string; hosts: number } {
-  const { text } = resolveFailTags(regex);
-  const tree = parse(text);
+export function translatePart(regex: string, notes: string[]): { source: string; hosts: number; session: boolean } {
+  const { text, tags } = resolveFailTags(regex);
+  // fail2ban's connection id (`<F-MLFID>`) is the group a session is identified by.
+  let session = false;
+  const tree = mapTree(parse(text), (n) => {
+    if (n.type !== 'group' || n.name === undefined || tags.get(n.name) !== 'MLFID' || session) return n;
+    session = true;
+    return { ...n, name: SESSION_GROUP };
+  });
   let hosts = 0;
   walk(tree, (n) => {
     if (n.type === 'cond') throw new ConvertError('a conditional group in the line prefix (prefregex)');
     if (n.type === 'macro' && n.name !== 'SYSLOG' && n.name !== 'DATE') hosts++;
   });
   checkMacros(tree);
-  return { source: printRegex(unify(absorbAdjacentLoops(tree, notes)), { keepNames: new Set() }), hosts };
+  const keepNames = new Set(session ? [SESSION_GROUP] : []);
+  return { source: printRegex(unify(absorbAdjacentLoops(tree, notes)), { keepNames }), hosts, session };
 }
+
+/** The name of the prefix group that holds a converted filter's session id. */
+export const SESSION_GROUP = 'session';
 
 function parse(text: string): Node {
   // fail2ban turns "((?i)x)" and "(?:(?i)x)" into "(?i:x)" before compiling (R_GLOB2LOCFLAGS).
@@ -93,7 +108,13 @@ const unify = (tree: Node): Node => mapTree(tree, (n) => {
   return { type: 'seq', items: [bracket(91), host, bracket(93)], start: n.start, end: n.end };
 });
 
-export function translateRegex(regex: string, options: { readonly requireHost: boolean } = { requireHost: true }): Translation {
+export interface TranslateOptions {
+  readonly requireHost: boolean;
+  /** The filter links lines by `<F-MLFID>`: convert the multi-line tags to session flags. */
+  readonly sessions?: boolean;
+}
+
+export function translateRegex(regex: string, options: TranslateOptions = { requireHost: true }): Translation {
   const { text, tags } = resolveFailTags(regex);
   const original = parse(text);
   let tree = original;
@@ -107,16 +128,42 @@ export function translateRegex(regex: string, options: { readonly requireHost: b
     try { probe = print(original, false, []); } catch (e) { if (!(e instanceof ConvertError)) throw e; }
     return { kind: 'skip', reason, probe };
   };
-  if (groupsTagged('MLFGAINED').length > 0) return skip('a success line (<F-MLFGAINED>), not a failure');
+  const sessions = options.sessions === true;
+  if (!sessions && groupsTagged('MLFGAINED').length > 0) return skip('a success line (<F-MLFGAINED>), not a failure');
+  const ruleFlags: SessionFlag[] = [];
+  if (sessions) {
+    const whole = wholeRuleFlags(tree, groupsTagged);
+    if ('problem' in whole) throw new ConvertError(whole.problem);
+    ruleFlags.push(...whole.flags);
+    tree = nameUserGroups(tree, tags);
+  }
+  // The parts an <F-NOFAIL> marks in one branch of an alternation: with sessions, each a nofail rule of its own.
+  const nofailTrees: Node[] = [];
   for (const nofail of groupsTagged('NOFAIL')) {
     const result = dropNoFail(tree, nofail);
-    if (result === 'rule') return skip('marked <F-NOFAIL>: fail2ban uses it only to link lines, it is no failure');
-    tree = result;
+    if (result === 'rule' && !sessions) return skip('marked <F-NOFAIL>: fail2ban uses it only to link lines, it is no failure');
+    if (result === 'rule') {
+      ruleFlags.push('nofail');
+      continue;
+    }
+    nofailTrees.push(result.nofail);
+    tree = result.fail;
   }
   const notes: string[] = [];
-  const rules = print(tree, options.requireHost, notes);
+  const nofail = ruleFlags.includes('nofail') || ruleFlags.includes('gained');
+  // A session's failure rule may take the session's address; a rule that only links lines must name it.
+  const rules = print(tree, options.requireHost && (!sessions || nofail), notes);
+  const flags = rules.map(() => [...ruleFlags].sort());
+  if (sessions) {
+    for (const t of nofailTrees) {
+      for (const rule of print(t, true, notes)) {
+        rules.push(rule);
+        flags.push([...new Set([...ruleFlags, 'nofail' as const])].sort());
+      }
+    }
+  }
   if (rules.length === 0) return skip('no <HOST>: fail2ban gets the address from another line of the same session (multi-line)');
-  return { kind: 'rules', rules, notes };
+  return { kind: 'rules', rules, flags, notes };
 }
 
 /** Every variant of `tree` with an address (or all, when `requireHost` is false) as DictDefence rule text. */
@@ -130,7 +177,10 @@ function print(tree: Node, requireHost: boolean, notes: string[]): string[] {
     if (hosts === 0 && requireHost) continue;
     const repaired = absorbAdjacentLoops(variant, notes);
     const named = new Set<string>();
-    walk(repaired, (n) => { if (n.type === 'backref') named.add(n.ref); });
+    walk(repaired, (n) => {
+      if (n.type === 'backref') named.add(n.ref);
+      if (n.type === 'group' && n.name !== undefined && USER_GROUPS.has(n.name)) named.add(n.name);
+    });
     rules.push(printRegex(unify(repaired), { keepNames: named }));
   }
   return [...new Set(rules)];
@@ -139,9 +189,10 @@ function print(tree: Node, requireHost: boolean, notes: string[]): string[] {
 /**
  * Removes what an `<F-NOFAIL>` group marks. Around the whole rule (or everything but optional parts): the
  * rule is no failure, `'rule'`. As one branch of an alternation: fail2ban tries that branch first and calls
- * the line no failure when it matches, so the branch goes and the later branches are guarded by `(?!…)`.
+ * the line no failure when it matches, so the branch goes and the later branches are guarded by `(?!…)`
+ * (`fail`); `nofail` is the rule with that branch alone, for a filter with sessions.
  */
-function dropNoFail(tree: Node, group: Group): Node | 'rule' {
+function dropNoFail(tree: Node, group: Group): { fail: Node; nofail: Node } | 'rule' {
   const path = pathTo(tree, group) ?? [];
   const parent = path[path.length - 2];
   const inAlt = path.slice(0, -1).some((n) => n.type === 'alt' || (n.type === 'repeat' && n.max > 1));
@@ -155,7 +206,10 @@ function dropNoFail(tree: Node, group: Group): Node | 'rule' {
     if (i < index) return [a];
     return [{ type: 'seq', items: [guard, a], start: a.start, end: a.end } as Node];
   });
-  return mapTree(tree, (n) => (n === alt ? (alts.length === 1 ? alts[0]! : { ...alt, alts }) : n));
+  return {
+    fail: mapTree(tree, (n) => (n === alt ? (alts.length === 1 ? alts[0]! : { ...alt, alts }) : n)),
+    nofail: mapTree(tree, (n) => (n === alt ? group : n)),
+  };
 }
 
 /** Splits a tree at its conditional groups into trees without any, one per combination that can occur. */
