@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -87,6 +87,27 @@ describe('reloading the daemon', () => {
     await settle();
     const [ban] = d.activeBans();
     expect(ban?.until).toBe(clock.now() + 2 * 3_600_000);
+  });
+
+  it('recompiles a filter whose mode rules alone changed', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'dd-reload-'));
+    const fw = recorder('fw');
+    mkdirSync(join(dir, 'filters'));
+    const filter = (word: string): void => writeFileSync(join(dir, 'filters', 'own.yaml'),
+      `prefix: '<SYSLOG>own: '\nfailregex: ['never <HOST>$']\nmodes:\n  extra:\n    failregex: ['${word} <HOST>$']\n`);
+    const file = join(dir, 'dd.yaml');
+    writeFileSync(file, [`state_dir: ${dir}`, 'whitelist_self: false',
+      `actions: { fw: { type: command, ban: [${fw}, ban, "{address}"], unban: [${fw}, unban, "{address}"] } }`,
+      'jails:', '  own:', `    sources: [{ type: file, path: ${join(dir, 'own.log')} }]`,
+      '    filter: { name: own, modes: [extra] }', '    actions: [fw]', '    tracker: { max_failures: 1 }'].join('\n'));
+    const load = (): Config => { const r = loadConfig(file); if (!r.ok) throw new Error(r.errors.map((e) => e.message).join('; ')); return r.config; };
+    filter('Denied');
+    const d = await start(load());
+    filter('Refused');
+    expect((await d.reload(load())).ok).toBe(true);
+    d.jails.get('own')?.handle([{ text: 'Jan  2 03:04:05 web1 own: Refused 203.0.113.9', source: 'test', receivedAt: clock.now() }]);
+    await settle();
+    expect(calls('fw')).toEqual(['ban 203.0.113.9']);
   });
 
   it('moves active bans to the action a jail now uses, and lifts the bans of a removed jail', async () => {

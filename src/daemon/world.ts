@@ -81,7 +81,9 @@ export function buildWorld(config: Config, deps: WorldDeps, previous?: World): W
     const file = findFilter(jc.filter.name, config.filterDirs);
     const def = file.ok ? loadFilterFile(file.value) : undefined;
     if (!def || !def.ok) throw new Error(`Cannot load filter "${jc.filter.name}" for jail "${jc.name}"`);
-    const filterKey = JSON.stringify([def.value, jc.filter.modes, config.maxLineLength, jc.useLineTime]);
+    // Maps (the filter's modes) as their entries: JSON.stringify writes a Map as {}, and a reload that only
+    // edited a mode's rules kept the old compiled filter.
+    const filterKey = JSON.stringify([def.value, jc.filter.modes, config.maxLineLength, jc.useLineTime], (_k, v: unknown) => (v instanceof Map ? [...v] : v));
     filterKeys.set(jc.name, filterKey);
     const jailActions = jc.actions.map((n) => actions.get(n)).filter((a): a is Action => a !== undefined);
     const jailNotifiers = jc.notifiers.map((n) => notifiers.get(n)).filter((n): n is Notifier => n !== undefined);
