@@ -126,3 +126,77 @@ describe('line splitter', () => {
     expect(counters.overlong).toBe(0);
   });
 });
+
+/**
+ * The splitter against a model of what it must return, on random logs cut into random chunks: whole chunks of
+ * ASCII go through its bulk path, others line by line, carried lines across chunk borders, and a sink takes
+ * some lines as bytes. Whatever the path, the lines, their places and the counters must be the model's.
+ */
+describe('line splitter on random input and random chunk borders', () => {
+  let seed = 99;
+  const rnd = (n: number): number => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return (seed >>> 8) % n; };
+  const CAP = 40;
+  const kinds: (() => Buffer)[] = [
+    () => Buffer.from(`Tline ${rnd(1e6)} from 192.0.2.${rnd(256)}`),
+    () => Buffer.from(`other ${'x'.repeat(rnd(30))}`),
+    () => Buffer.from(`crlf ${rnd(100)}\r`),
+    () => Buffer.alloc(0),
+    () => Buffer.from('\r'),
+    () => Buffer.from(`long ${'y'.repeat(CAP + rnd(60))}`),
+    () => Buffer.from(`${'z'.repeat(CAP - 1)}\r`), // exactly the cap once the CR goes
+    () => Buffer.from(`T${'w'.repeat(CAP - 1)}`),
+    () => Buffer.from(`Tcaf\u00e9 ${rnd(10)}`),
+    () => Buffer.from([0x54, 0x62, 0x61, 0x64, 0xff, 0x20, 0x31]),
+    () => Buffer.from([0x54, 0x6e, 0x75, 0x00, 0x6c]),
+  ];
+
+  /** What the splitter must make of `input`: the places of all terminated lines, and the counters. */
+  function model(input: Buffer): { places: string[]; overlong: number; binary: number; invalid: number } {
+    const places: string[] = [];
+    let overlong = 0, binary = 0, invalid = 0;
+    let start = 0;
+    for (let nl = input.indexOf(10); nl !== -1; nl = input.indexOf(10, start)) {
+      let line = input.subarray(start, nl);
+      if (line.length > 0 && line[line.length - 1] === 13) line = line.subarray(0, -1);
+      start = nl + 1;
+      if (line.length === 0) places.push('');
+      else if (line.length > CAP) { overlong++; places.push(''); }
+      else if (line.includes(0)) { binary++; places.push(''); }
+      else {
+        const text = line.toString('utf8');
+        if (text.includes('\uFFFD')) invalid++;
+        places.push(text);
+      }
+    }
+    return { places, overlong, binary, invalid };
+  }
+
+  it.each([false, true])('returns what the model says, with a sink taking lines: %s', (withSink) => {
+    for (let round = 0; round < 300; round++) {
+      const input = Buffer.concat(Array.from({ length: 1 + rnd(40) }, () => Buffer.concat([kinds[rnd(kinds.length)]!(), Buffer.from('\n')])));
+      const counters = newSourceCounters();
+      const splitter = createLineSplitter(CAP, counters, { keepPlaces: true });
+      const places: string[] = [];
+      for (let at = 0; at < input.length;) {
+        const size = 1 + rnd(rnd(2) ? 300 : 20);
+        // Each chunk in a buffer of its own with other bytes around it, as a reused read buffer would be.
+        const chunk = Buffer.concat([Buffer.from('T\n'), input.subarray(at, at + size), Buffer.from('\nTx')]).subarray(2, 2 + Math.min(size, input.length - at));
+        const taken = new Map<number, string>();
+        const sink = withSink ? {
+          take: (b: Buffer, s: number, e: number, index: number): boolean => {
+            if (b[s] !== 0x54) return false;
+            taken.set(index, b.toString('latin1', s, e));
+            return true;
+          },
+        } : undefined;
+        const out = splitter.push(chunk, sink);
+        out.forEach((text, i) => places.push(taken.get(i) ?? text));
+        at += size;
+      }
+      const want = model(input);
+      expect(places).toEqual(want.places);
+      expect({ overlong: counters.overlong, binary: counters.binary, invalid: counters.invalid })
+        .toEqual({ overlong: want.overlong, binary: want.binary, invalid: want.invalid });
+    }
+  });
+});
