@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import { loadConfig } from '../config/load.js';
 import { DEFAULTS } from '../config/defaults.js';
 import { formatConfigError, type BanConfig, type JailConfig, type TrackerConfig } from '../config/types.js';
@@ -14,7 +13,7 @@ import { HOST_PATTERN } from '../filters/host.js';
 import { createTracker } from '../trackers/index.js';
 import { parseExtraLineTime, withExtraLineTime } from '../sources/line-time-extra.js';
 import { configOption, EXIT, parse, type Io } from './args.js';
-import { numberedLines, type InputCounters } from './test-input.js';
+import { fileChunks, numberedLines, type InputCounters } from './test-input.js';
 import { jsonLine, report, type Outcome, type Sample, type WouldBan } from './test-report.js';
 
 export const testHelp = `Usage: dictdefence test [--filter NAME | --regex RE] [-c FILE] [--jail J] [--mode M]... [--samples N]
@@ -176,7 +175,7 @@ export async function testCommand(argv: readonly string[], io: Io): Promise<numb
     return true;
   });
 
-  const stream = input === '-' ? io.stdin : createReadStream(input, { highWaterMark: 1 << 16 });
+  const stream = input === '-' ? io.stdin : fileChunks(input);
   try {
     for await (const batch of numberedLines(stream as AsyncIterable<Buffer>, s.value.maxLineLength, input$, sink)) {
       const { first, lines: texts } = batch;
