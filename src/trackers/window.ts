@@ -120,7 +120,8 @@ export function createTableWindowTracker(options: WindowTrackerOptions): Tracker
 
 /*
  * The ages of an entry sit at ints[base + 1 .. base + n - 1], sorted youngest first; `n` counts the newest
- * time too. Both functions return the new `n`.
+ * time too. Both functions return the new `n`. Hit times are whole milliseconds (the clock's and the lines'),
+ * so the ages are exact.
  */
 
 /** A time `by` ms newer than the newest: the newest becomes an age, every age grows, too old ones go. */
@@ -136,7 +137,7 @@ function addNewest(ints: Int32Array, base: number, n: number, by: number, period
 
 /**
  * A time `age` ms older than the newest (or as old); older than the period, it is dropped. An entry at rest
- * keeps fewer than `cap` times (the `cap`-th is an offence), so there is always room.
+ * keeps fewer than `maxFailures` times (the last one makes an offence and removes it), so there is room.
  */
 function addOlder(ints: Int32Array, base: number, n: number, age: number, periodMs: number): number {
   if (age > periodMs) return n;
