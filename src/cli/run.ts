@@ -3,8 +3,9 @@ import { loadConfig } from '../config/load.js';
 import { formatConfigError } from '../config/types.js';
 import { createLogOutput, type LogOutput } from '../daemon/logging.js';
 import { logSettings, runService } from '../daemon/service.js';
+import { endStartup } from '../daemon/v8-flags.js';
 import { recoverStore } from '../stores/index.js';
-import { configOption, DEFAULT_CONFIG, EXIT, parse, type Io } from './args.js';
+import { configOption, DEFAULT_CONFIG, EXIT, parse, type Io, type Parsed } from './args.js';
 import { detach, reportToParent, takeDetachedMarker } from './detach.js';
 import { version } from './version.js';
 
@@ -40,9 +41,19 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   if (!a.ok) { io.err(`${a.error}\n${runHelp}`); return EXIT.usage; }
   if (a.values.help) { io.out(runHelp); return EXIT.ok; }
   if (a.positionals.length > 0) { io.err(`Unexpected argument "${a.positionals[0]}"\n${runHelp}`); return EXIT.usage; }
-  const fail = (error: string): number => { if (detached) reportToParent(error); return EXIT.failure; };
 
-  const file = resolve((a.values.config as string | undefined) ?? DEFAULT_CONFIG);
+  try {
+    return await runDaemon(argv, a.values, detached, io);
+  } finally {
+    // bin/dictdefence.js starts `run` without TurboFan (v8-flags.ts); runService turns it back on once the
+    // config is compiled, this for every way out before that.
+    endStartup();
+  }
+}
+
+async function runDaemon(argv: readonly string[], values: Extract<Parsed, { ok: true }>['values'], detached: boolean, io: Io): Promise<number> {
+  const fail = (error: string): number => { if (detached) reportToParent(error); return EXIT.failure; };
+  const file = resolve((values.config as string | undefined) ?? DEFAULT_CONFIG);
   const loaded = loadConfig(file);
   if (!loaded.ok) {
     for (const e of loaded.errors) io.err(`${formatConfigError(e)}\n`);
@@ -51,10 +62,10 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     return fail(error);
   }
   const config = loaded.config;
-  const pidfile = resolve((a.values.pidfile as string | undefined) ?? config.pidfile);
-  const debug = a.values.debug === true;
+  const pidfile = resolve((values.pidfile as string | undefined) ?? config.pidfile);
+  const debug = values.debug === true;
 
-  if (a.values.detach && !detached) {
+  if (values.detach && !detached) {
     // The child gets the same arguments, less -d, with paths made absolute (it runs in "/"); a repeated
     // option's last value wins, so appending overrides what was given relative.
     const args = [...argv.filter((x) => x !== '-d' && x !== '--detach'), '-c', file, '--pidfile', pidfile];
@@ -79,11 +90,11 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     process.exit(70);
   });
   const code = await runService({
-    configFile: file, config, pidfile, debug, dryRun: a.values['dry-run'] === true, detached, log: output, version: version(),
+    configFile: file, config, pidfile, debug, dryRun: values['dry-run'] === true, detached, log: output, version: version(),
     onStarted: detached ? reportToParent : undefined,
     // A damaged SQLite or file store is moved aside (stores/index.ts) — only once the pidfile is ours, so a
     // second "run --recover" cannot move the store of a daemon that is running.
-    ...(a.values.recover === true ? { prepareStore: () => recoverStore(config.store, { log: output.logger }) } : {}),
+    ...(values.recover === true ? { prepareStore: () => recoverStore(config.store, { log: output.logger }) } : {}),
   });
   output.close();
   return code;

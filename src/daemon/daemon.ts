@@ -76,16 +76,19 @@ export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
     const key = banKey(ban.jail, ban.address);
     // Persist first: a crash after this line is repaired at the next start, which re-applies active bans.
     await persist('record the ban', () => store.addBan(ban, origin));
-    if (hits.length > 0) await persist('record hits', () => store.addHits(hits, world.config.hitsPerAddress));
-    // Only now that the ban is durable may the lines behind it be marked read (see Source.flushPosition).
-    await Promise.all((world.jails.get(ban.jail)?.sources ?? []).map((s) => s.flushPosition?.()));
     active.set(key, ban);
     counters.bans++;
     schedule.add(ban);
     log.info(`${deps.dryRun ? 'Would ban' : 'Ban'} ${ban.address}`, {
       jail: ban.jail, until: ban.until === null ? 'permanent' : new Date(ban.until).toISOString(), count: ban.count, reason: ban.reason,
     });
-    await Promise.all(actionsOf(ban.jail).map((a) => applier.ban(a, [ban])));
+    // The actions start (their processes spawn) before the hits and the position are written: those are not
+    // what the firewall waits for, and the ban they belong to is durable already.
+    const applied = Promise.all(actionsOf(ban.jail).map((a) => applier.ban(a, [ban])));
+    if (hits.length > 0) await persist('record hits', () => store.addHits(hits, world.config.hitsPerAddress));
+    // Only now that the ban is durable may the lines behind it be marked read (see Source.flushPosition).
+    await Promise.all((world.jails.get(ban.jail)?.sources ?? []).map((s) => s.flushPosition?.()));
+    await applied;
     const tracker = world.jails.get(ban.jail)?.config.tracker;
     notify(ban.jail, { kind: 'ban', ban, hits: tracker ? lastWindow(hits, tracker) : hits });
   }

