@@ -8,6 +8,9 @@ import { setFlagsFromString } from 'node:v8';
  * - Start-up (config, filter compilation) runs without TurboFan. What it runs hot (the regex safety analysis,
  *   path resolution) never runs again, and optimising it maps ~4 MiB of TurboFan's own code and zone memory
  *   into an idle daemon; without it start-up takes ~0.2 s longer. TurboFan is back on before the restore.
+ * - Start-up also runs with --optimize-for-size (V8 favours smaller code and heap over speed): −3 MiB idle
+ *   (58.4 → 55.3 MiB, measured twice each), no change to the restore or a flood, since it is off again by then.
+ *   Left on for good it saved less idle memory (56.8 MiB) and 6 MiB after a flood.
  * - The young generation starts at 1 MiB per semi-space and V8 doubles it (up to 16 MiB) whenever many
  *   objects survive a scavenge, as they do while the config is parsed; both semi-spaces then stay committed
  *   for good (idle: 8 MiB of new space for 1 MiB in use). It does not grow during start-up, grows as usual
@@ -23,11 +26,13 @@ import { setFlagsFromString } from 'node:v8';
 export function tuneDaemonHeap(): void {
   setFlagsFromString('--semi-space-growth-factor=1');
   setFlagsFromString('--no-turbofan');
+  setFlagsFromString('--optimize-for-size');
 }
 
 /** Called once the configuration is compiled, before the daemon restores its bans; idempotent. */
 export function endStartup(): void {
   setFlagsFromString('--turbofan');
+  setFlagsFromString('--no-optimize-for-size');
   setFlagsFromString('--semi-space-growth-factor=2');
 }
 
