@@ -88,7 +88,9 @@ export const INSERT_BAN_ROW = `INSERT INTO bans (address, jail, banned_at, until
   VALUES (@address, @jail, @bannedAt, @until, @count, @reason, @origin, @liftedAt, @liftReason)`;
 export const SELECT_ACTIVE_BAN = 'SELECT * FROM bans WHERE jail = ? AND address = ? AND lifted_at IS NULL';
 export const LIFT_BAN = 'UPDATE bans SET lifted_at = ?, lift_reason = ? WHERE id = ?';
-export const SELECT_ACTIVE_BANS = 'SELECT * FROM bans WHERE lifted_at IS NULL ORDER BY id';
+/** Columns named in the order of `BanTuple` (sqlite.ts): read as arrays, half the time of objects per row. */
+export const SELECT_ACTIVE_BANS =
+  'SELECT id, address, jail, banned_at, until, count, reason, origin, lifted_at, lift_reason FROM bans WHERE lifted_at IS NULL ORDER BY id';
 export const COUNT_BANS_IN_JAIL =
   'SELECT count(*) AS n FROM bans WHERE address = ? AND jail = ? AND banned_at >= ?';
 export const COUNT_BANS_ALL_JAILS = 'SELECT count(*) AS n FROM bans WHERE address = ? AND banned_at >= ?';

@@ -128,6 +128,9 @@ function migrate(db: Database.Database): void {
   }).immediate();
 }
 
+/** A `bans` row as an array, in the column order of SELECT_ACTIVE_BANS. */
+type BanTuple = [number, string, string, number, number | null, number, string, string, number | null, string | null];
+
 /** `Infinity` (or NaN) as a caller's limit means none, which SQLite spells `LIMIT -1`. */
 const sqlLimit = (n: number): number => (Number.isFinite(n) ? Math.max(0, Math.trunc(n)) : -1);
 
@@ -150,7 +153,8 @@ function storeOver(db: Database.Database, options: SqliteStoreOptions, deps: Sql
     insertBan: db.prepare<[BanParams], never>(sql.INSERT_BAN),
     activeBan: db.prepare<[string, string], BanRow>(sql.SELECT_ACTIVE_BAN),
     liftBan: db.prepare<[number, string, number], never>(sql.LIFT_BAN),
-    activeBans: db.prepare<[], BanRow>(sql.SELECT_ACTIVE_BANS),
+    // Raw: 100,000 active bans are read at every start (restore), and rows as arrays take half the time.
+    activeBans: db.prepare<[], BanTuple>(sql.SELECT_ACTIVE_BANS).raw(true),
     countInJail: db.prepare<[string, string, number], { n: number }>(sql.COUNT_BANS_IN_JAIL),
     countAllJails: db.prepare<[string, number], { n: number }>(sql.COUNT_BANS_ALL_JAILS),
     history: db.prepare<[string, number], BanRow>(sql.SELECT_BAN_HISTORY),
@@ -254,7 +258,15 @@ function storeOver(db: Database.Database, options: SqliteStoreOptions, deps: Sql
       return row && toStoredBan(row, address);
     },
 
-    async activeBans() { return readBans(q.activeBans.all()); },
+    async activeBans() {
+      const out: StoredBan[] = [];
+      for (const t of q.activeBans.all()) {
+        const address = parseAddress(t[1]);
+        if (address === undefined) skip('bans', t[0], t[1]);
+        else out.push({ id: t[0], address, jail: t[2], bannedAt: t[3], until: t[4], count: t[5], reason: t[6], origin: t[7], liftedAt: t[8], liftReason: t[9] });
+      }
+      return out;
+    },
 
     async banCount(address, jail, since) {
       const row = jail === undefined ? q.countAllJails.get(address, since) : q.countInJail.get(address, jail, since);
