@@ -1,13 +1,13 @@
 import { loadConfig } from '../config/load.js';
 import { DEFAULTS } from '../config/defaults.js';
 import { formatConfigError, type BanConfig, type JailConfig, type TrackerConfig } from '../config/types.js';
-import type { Address } from '../core/address.js';
+import { ipv4Address, parseIPv4Span, type Address } from '../core/address.js';
 import { createCidrSet, type CidrSet } from '../core/cidr.js';
 import { ManualClock } from '../core/clock.js';
 import { computeBan } from '../bans/policy.js';
 import { compileFilter } from '../filters/compile.js';
 import type { Filter, Match, RuleInfo } from '../filters/filter.js';
-import { matchBytesOf } from '../filters/fast/index.js';
+import { NO_MATCH, OTHER_ADDRESS, scanIPv4Of, UNSURE, type IPv4Hit } from '../filters/fast/index.js';
 import { findFilter, loadFilterFile, parseFilterText, shippedFiltersDir } from '../filters/load.js';
 import { HOST_PATTERN } from '../filters/host.js';
 import { createTracker } from '../trackers/index.js';
@@ -123,9 +123,11 @@ export async function testCommand(argv: readonly string[], io: Io): Promise<numb
 
   const clock = new ManualClock(0);
   const tracker = createTracker(s.value.tracker, { clock });
-  const wouldBan = new Map<Address, WouldBan>();
-  const bannedUntil = new Map<Address, number | null>();
-  const addresses = new Set<Address>();
+  // Per address: an IPv4 address by its 32-bit value as int32 (what the bytes path has), any other by its text.
+  type Key = number | Address;
+  const wouldBan = new Map<Key, WouldBan>();
+  const bannedUntil = new Map<Key, number | null>();
+  const addresses = new Set<Key>();
   const samples: Sample[][] = filter.rules.map(() => []);
   const missed: Sample[] = [];
   const input$: InputCounters = { overlong: 0, binary: 0, invalid: 0 };
@@ -137,41 +139,66 @@ export async function testCommand(argv: readonly string[], io: Io): Promise<numb
   let text: string | undefined, buf: Buffer | undefined, from = 0, to = 0;
   const lineText = (): string => (text ??= buf!.toString('latin1', from, to));
 
-  const handle = (m: Match, n: number): void => {
-    const own = samples[m.rule];
+  /** What is shown of a match: samples, JSON lines. */
+  const show = (rule: number, n: number, address: Address | undefined, v4: number): void => {
+    const own = samples[rule];
     if (own && own.length < perRule) own.push({ line: n, text: lineText() });
     if (json) {
-      jsonBuf += jsonLine(n, m.address, s.value.name, m.rule);
+      jsonBuf += jsonLine(n, address ?? ipv4Address(v4), s.value.name, rule);
       if (jsonBuf.length > 1 << 16) { io.out(jsonBuf); jsonBuf = ''; }
     }
-    addresses.add(m.address);
-    if (whitelist.has(m.address)) { whitelisted++; return; }
-    const at = m.time ?? lastTime;
+  };
+
+  /** What the daemon would do with a failure of `address` (or, without it, the IPv4 address `v4`) at `time`. */
+  const judge = (address: Address | undefined, v4: number, time: number | undefined, n: number): void => {
+    const key: Key = address ?? (v4 | 0);
+    addresses.add(key);
+    if (address === undefined ? whitelist.hasIPv4(v4) : whitelist.has(address)) { whitelisted++; return; }
+    const at = time ?? lastTime;
     lastTime = at;
     if (at > clock.now()) clock.set(at);
-    const until = bannedUntil.get(m.address);
+    const until = bannedUntil.get(key);
     if (until === null || (until !== undefined && at < until)) return;
     // The tracker keeps times, not lines (the daemon's jail keeps those for `why`).
-    const offence = tracker.record({ address: m.address, jail: 'test', at, line: '' });
+    const offence = address === undefined && tracker.recordIPv4
+      ? tracker.recordIPv4(v4, 'test', at)
+      : tracker.record({ address: address ?? ipv4Address(v4), jail: 'test', at, line: '' });
     if (!offence) return;
-    const w = wouldBan.get(m.address) ?? { address: m.address, bans: 0, firstBanLine: n };
+    const w = wouldBan.get(key) ?? { address: offence.address, bans: 0, firstBanLine: n };
     const ban = computeBan(offence, w.bans, s.value.ban);
     w.bans++;
-    wouldBan.set(m.address, w);
-    bannedUntil.set(m.address, ban.until);
+    wouldBan.set(key, w);
+    bannedUntil.set(key, ban.until);
+  };
+
+  const handle = (m: Match, n: number): void => {
+    show(m.rule, n, m.address, 0);
+    // An IPv4 address takes the same key whichever path found it.
+    const v4 = parseIPv4Span(m.address, 0, m.address.length);
+    if (v4 >= 0) judge(undefined, v4, m.time, n);
+    else judge(m.address, 0, m.time, n);
   };
 
   // The bytes entry of the fast path, when the filter has one; --show-missed needs every unmatched line's text.
-  const bytes = showMissed ? undefined : matchBytesOf(s.value.compiled);
-  const sink = bytes && ((b: Buffer, start: number, end: number, n: number): boolean => {
-    const m = bytes(b, start, end);
-    if (m === null) return false;
+  const scan = showMissed ? undefined : scanIPv4Of(s.value.compiled);
+  const hit: IPv4Hit = { v4: 0, time: 0, match: undefined };
+  let now = Date.now();
+  const sink = scan && ((b: Buffer, start: number, end: number, n: number): boolean => {
+    const r = scan(b, start, end, now, hit);
+    if (r === UNSURE) return false;
     lines++;
-    if (m === undefined) return true;
+    if (r === NO_MATCH) return true;
     text = undefined; buf = b; from = start; to = end;
-    // What withExtraLineTime adds on the string path: a web server's time, where the filter found none.
-    const time = m.time === undefined ? parseExtraLineTime(lineText()) : undefined;
-    handle(time === undefined ? m : { ...m, time }, n);
+    if (r === OTHER_ADDRESS) {
+      const m = hit.match;
+      if (m === undefined) return true;
+      // What withExtraLineTime adds on the string path: a web server's time, where the filter found none.
+      const time = m.time === undefined ? parseExtraLineTime(lineText()) : undefined;
+      handle(time === undefined ? m : { ...m, time }, n);
+      return true;
+    }
+    if (perRule > 0 || json) show(r, n, undefined, hit.v4);
+    judge(undefined, hit.v4, hit.time, n);
     return true;
   });
 
@@ -179,6 +206,7 @@ export async function testCommand(argv: readonly string[], io: Io): Promise<numb
   try {
     for await (const batch of numberedLines(stream as AsyncIterable<Buffer>, s.value.maxLineLength, input$, sink)) {
       const { first, lines: texts } = batch;
+      now = Date.now();
       for (let i = 0; i < texts.length; i++) {
         const t = texts[i]!;
         if (t === '') continue;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseAddress, type Address } from './address.js';
+import { ipv4Address, parseAddress, parseIPv4Span, type Address } from './address.js';
 import { cidrContains, createCidrSet, parseCidr, type Cidr } from './cidr.js';
 
 const addr = (text: string): Address => {
@@ -95,17 +95,36 @@ describe('createCidrSet', () => {
   ])('finds %j inside %j', (address, network) => {
     expect(set.has(addr(address))).toBe(true);
     expect(set.find(addr(address))?.text).toBe(network);
+    const v4 = parseIPv4Span(addr(address), 0, addr(address).length);
+    if (v4 >= 0) expect(set.hasIPv4(v4)).toBe(true);
   });
 
   it.each(['128.0.0.1', '::2', '192.0.2.8', '2001:db9::1', '198.51.101.1', '::127.0.0.1'])(
     'does not contain %j', (address) => {
       expect(set.has(addr(address))).toBe(false);
       expect(set.find(addr(address))).toBeUndefined();
+      const v4 = parseIPv4Span(addr(address), 0, addr(address).length);
+      if (v4 >= 0) expect(set.hasIPv4(v4)).toBe(false);
     });
 
   it('keeps its entries in the order given', () => {
     expect(set.entries.map((c) => c.text))
       .toEqual(['127.0.0.0/8', '::1', '192.0.2.7', '2001:db8::/32', '198.51.100.0/24']);
+  });
+
+  it('says the same of an IPv4 address given as its number, on random addresses and networks', () => {
+    let seed = 3;
+    const rnd = (): number => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return seed; };
+    const nets = ['255.255.255.255', '0.0.0.1', '10.0.0.0/8', '203.0.113.128/25', '::ffff:192.0.2.0/126', '2001:db8::/32', '128.0.0.0/1'];
+    for (const chosen of [nets, nets.slice(0, 2), []]) {
+      const s = createCidrSet(chosen.map(cidr));
+      for (let i = 0; i < 5000; i++) {
+        const r = rnd();
+        // Now and then right beside a network's edge.
+        const v4 = i % 4 === 0 ? [0xffffffff, 1, 0x0a000000 + (r & 0x1ffffff) - 0x1000000, 0xcb007180 + (r & 0xff) - 0x80, 0xc0000200 + (r & 7)][i % 5]! >>> 0 : r;
+        expect(s.hasIPv4(v4)).toBe(s.has(ipv4Address(v4)));
+      }
+    }
   });
 
   it('contains nothing when empty', () => {

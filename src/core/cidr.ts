@@ -50,6 +50,8 @@ export function cidrContains(cidr: Cidr, address: Address): boolean {
 /** A set of networks checked on canonical addresses; exact addresses hit a `Set` first. */
 export interface CidrSet {
   has(address: Address): boolean;
+  /** `has` for the IPv4 address whose 32-bit value is `v4` (what a byte reader parsed), without its text. */
+  hasIPv4(v4: number): boolean;
   /** The network that covers `address`, for log messages and `why`. */
   find(address: Address): Cidr | undefined;
   readonly entries: readonly Cidr[];
@@ -76,6 +78,13 @@ export function createCidrSet(cidrs: readonly Cidr[]): CidrSet {
     const mask = n.cidr.prefix === 0 ? 0 : (~0 << (32 - n.cidr.prefix)) >>> 0;
     return { cidr: n.cidr, mask, base: (parseIPv4Span(n.cidr.base, 0, n.cidr.base.length) & mask) >>> 0 };
   });
+  const exact4 = new Set<number>();
+  for (const c of exact.values()) if (isIPv4(c.base)) exact4.add(parseIPv4Span(c.base, 0, c.base.length));
+  const hasIPv4 = (v4: number): boolean => {
+    if (exact4.has(v4)) return true;
+    for (const n of v4Nets) if (((v4 & n.mask) >>> 0) === n.base) return true;
+    return false;
+  };
   const find = (address: Address): Cidr | undefined => {
     const hit = exact.get(address);
     if (hit || compiled.length === 0) return hit;
@@ -96,5 +105,5 @@ export function createCidrSet(cidrs: readonly Cidr[]): CidrSet {
     }
     return undefined;
   };
-  return { has: (a) => find(a) !== undefined, find, entries: cidrs };
+  return { has: (a) => find(a) !== undefined, hasIPv4, find, entries: cidrs };
 }

@@ -31,6 +31,7 @@ export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
   // Jails hold this view, so a reload can swap the whitelist under them without rebuilding them.
   const whitelistView: CidrSet = {
     has: (a) => world.whitelist.has(a),
+    hasIPv4: (v4) => world.whitelist.hasIPv4(v4),
     find: (a) => world.whitelist.find(a),
     get entries() { return world.whitelist.entries; },
   };

@@ -29,8 +29,12 @@ export interface AddressTable {
   intAt(entry: number): number;
   /** The entry of `address`, or -1. */
   find(address: Address): number;
+  /** `find` for the IPv4 address whose 32-bit value is `v4` (what a byte reader parsed): no text to parse. */
+  findIPv4(v4: number): number;
   /** Adds `address` (which must be absent) as the most recently used entry, its payload zeroed. */
   add(address: Address): number;
+  /** `add` for the IPv4 address whose 32-bit value is `v4`. */
+  addIPv4(v4: number): number;
   /** Makes `entry` the most recently used. */
   touch(entry: number): void;
   remove(entry: number): void;
@@ -83,9 +87,10 @@ export function createAddressTable(floatStride: number, intStride: number): Addr
   const getPrev = (e: number): number => prev[e >>> PAGE_SHIFT]![e & PAGE_MASK]!;
   const setPrev = (e: number, v: number): void => { prev[e >>> PAGE_SHIFT]![e & PAGE_MASK] = v; };
 
+  const ipv4Key = (v4: number): void => { k0 = 0; k1 = 0; k2 = 0xffff; k3 = v4 | 0; };
   const parseKey = (address: Address): void => {
     const v4 = parseIPv4Span(address, 0, address.length);
-    if (v4 >= 0) { k0 = 0; k1 = 0; k2 = 0xffff; k3 = v4 | 0; return; }
+    if (v4 >= 0) return ipv4Key(v4);
     const g = groups;
     if (!parseIPv6Into(address, 0, address.length, g)) throw new TypeError(`Not a canonical address: ${address}`);
     k0 = (g[0]! << 16) | g[1]!;
@@ -160,6 +165,26 @@ export function createAddressTable(floatStride: number, intStride: number): Addr
     }
   };
 
+  /** Adds the key being looked up, which must be absent. */
+  const addKey = (): number => {
+    if (size === cap) grow();
+    let e: number;
+    if (free !== NONE) { e = free; free = getNext(e); } else e = fresh++;
+    const p = e >>> PAGE_SHIFT, i = e & PAGE_MASK;
+    const page = keys[p]!, o = i * 4;
+    page[o] = k0; page[o + 1] = k1; page[o + 2] = k2; page[o + 3] = k3;
+    floats[p]!.fill(0, i * floatStride, (i + 1) * floatStride);
+    ints[p]!.fill(0, i * intStride, (i + 1) * intStride);
+    place(e, hashOf(k0, k1, k2, k3));
+    append(e);
+    size++;
+    return e;
+  };
+  const entryOfKey = (): number => {
+    const s = slotOfKey();
+    return s === NONE ? NONE : index[s]! - 1;
+  };
+
   return {
     get size() { return size; },
     floats: (e) => floats[e >>> PAGE_SHIFT]!,
@@ -169,24 +194,20 @@ export function createAddressTable(floatStride: number, intStride: number): Addr
 
     find(address) {
       parseKey(address);
-      const s = slotOfKey();
-      return s === NONE ? NONE : index[s]! - 1;
+      return entryOfKey();
+    },
+    findIPv4(v4) {
+      ipv4Key(v4);
+      return entryOfKey();
     },
 
     add(address) {
       parseKey(address);
-      if (size === cap) grow();
-      let e: number;
-      if (free !== NONE) { e = free; free = getNext(e); } else e = fresh++;
-      const p = e >>> PAGE_SHIFT, i = e & PAGE_MASK;
-      const page = keys[p]!, o = i * 4;
-      page[o] = k0; page[o + 1] = k1; page[o + 2] = k2; page[o + 3] = k3;
-      floats[p]!.fill(0, i * floatStride, (i + 1) * floatStride);
-      ints[p]!.fill(0, i * intStride, (i + 1) * intStride);
-      place(e, hashOf(k0, k1, k2, k3));
-      append(e);
-      size++;
-      return e;
+      return addKey();
+    },
+    addIPv4(v4) {
+      ipv4Key(v4);
+      return addKey();
     },
 
     touch(e) {

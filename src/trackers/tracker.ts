@@ -15,6 +15,11 @@ export interface TrackerCounters {
  */
 export interface Tracker {
   record(hit: Hit): Offence | undefined;
+  /**
+   * `record` of a hit on the IPv4 address whose 32-bit value is `v4`, for a caller that parsed it from bytes
+   * and has no text of it: the text is made only for an offence. Only trackers that gain by it have it.
+   */
+  recordIPv4?(v4: number, jail: string, at: number): Offence | undefined;
   /** Drops all state for an address (manual unban, whitelist change). Idempotent. */
   forget(address: Address): void;
   /** Drops entries that can no longer lead to an offence at `now`. */

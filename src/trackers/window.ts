@@ -1,3 +1,4 @@
+import { ipv4Address, type Address } from '../core/address.js';
 import { formatDuration } from '../core/duration.js';
 import type { Hit, Offence } from '../core/types.js';
 import type { TrackerConfig } from '../config/types.js';
@@ -63,41 +64,62 @@ export function createTableWindowTracker(options: WindowTrackerOptions): Tracker
     get tracked() { return table.size; },
     get evicted() { return evicted; },
   };
-  const offence = (hit: Hit, at: number): Offence =>
-    ({ address: hit.address, jail: hit.jail, at, failures: maxFailures, reason });
+  const offence = (address: Address, jail: string, at: number): Offence =>
+    ({ address, jail, at, failures: maxFailures, reason });
+
+  /** A new entry `e` with its first failure at `t`. */
+  const first = (e: number, t: number): void => {
+    table.floats(e)[table.floatAt(e)] = t;
+    table.ints(e)[table.intAt(e)] = 1;
+    if (table.size > maxEntries) {
+      table.remove(table.oldest());
+      evicted++;
+    }
+  };
+
+  /** Another failure of entry `e` at `t`: the end of the window it completes (the entry is gone then), or undefined. */
+  const again = (e: number, t: number): number | undefined => {
+    const newest = table.floats(e), at = table.floatAt(e);
+    const ints = table.ints(e), base = table.intAt(e);
+    const n = t > newest[at]!
+      ? addNewest(ints, base, ints[base]!, t - newest[at]!, periodMs)
+      : addOlder(ints, base, ints[base]!, newest[at]! - t, periodMs);
+    if (t > newest[at]!) newest[at] = t;
+    ints[base] = n;
+    if (n === maxFailures) {
+      // The address starts from zero.
+      const end = newest[at]!;
+      table.remove(e);
+      return end;
+    }
+    table.touch(e);
+    return undefined;
+  };
 
   return {
     counters,
 
     record(hit: Hit): Offence | undefined {
       const t = hit.at;
-      let e = table.find(hit.address);
-      if (e === -1) {
-        // A single failure is a window of its own: nothing to keep.
-        if (maxFailures === 1) return offence(hit, t);
-        e = table.add(hit.address);
-        table.floats(e)[table.floatAt(e)] = t;
-        table.ints(e)[table.intAt(e)] = 1;
-        if (table.size > maxEntries) {
-          table.remove(table.oldest());
-          evicted++;
-        }
-        return undefined;
+      const e = table.find(hit.address);
+      if (e !== -1) {
+        const end = again(e, t);
+        return end === undefined ? undefined : offence(hit.address, hit.jail, end);
       }
-      const newest = table.floats(e), at = table.floatAt(e);
-      const ints = table.ints(e), base = table.intAt(e);
-      const n = t > newest[at]!
-        ? addNewest(ints, base, ints[base]!, t - newest[at]!, periodMs)
-        : addOlder(ints, base, ints[base]!, newest[at]! - t, periodMs);
-      if (t > newest[at]!) newest[at] = t;
-      ints[base] = n;
-      if (n === maxFailures) {
-        // The address starts from zero.
-        const end = newest[at]!;
-        table.remove(e);
-        return offence(hit, end);
+      // A single failure is a window of its own: nothing to keep.
+      if (maxFailures === 1) return offence(hit.address, hit.jail, t);
+      first(table.add(hit.address), t);
+      return undefined;
+    },
+
+    recordIPv4(v4: number, jail: string, t: number): Offence | undefined {
+      const e = table.findIPv4(v4);
+      if (e !== -1) {
+        const end = again(e, t);
+        return end === undefined ? undefined : offence(ipv4Address(v4), jail, end);
       }
-      table.touch(e);
+      if (maxFailures === 1) return offence(ipv4Address(v4), jail, t);
+      first(table.addIPv4(v4), t);
       return undefined;
     },
 

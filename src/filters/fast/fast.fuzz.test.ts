@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileFilter } from '../compile.js';
-import type { Filter } from '../filter.js';
+import { ipv4Address } from '../../core/address.js';
+import type { Filter, Match } from '../filter.js';
 import { loadFilterFile, parseSamples, shippedFiltersDir, type FilterDef } from '../load.js';
-import { matchBytesOf, withFastPath } from './index.js';
+import { matchBytesOf, NO_MATCH, OTHER_ADDRESS, scanIPv4Of, UNSURE, withFastPath, type IPv4Hit } from './index.js';
 import { sshdSpec } from './sshd.js';
 
 // The fast path must agree with the regexes on every line, to the match, the rule, the address, the time and
@@ -124,25 +125,50 @@ const TAILS = [' web1 sshd[1]: Failed password for root from 192.0.2.9 port 22 s
   '1]: Failed password for x from 192.0.2.9 port 22 ssh2', ' 192.0.2.9 port 22 [preauth]', '2 ssh2', '.9', '1 port 22 ssh2\n', ' ',
   'Failed password for root from 192.0.2.9 port 22 ssh2'];
 
+/** A bytes entry as the fuzz test drives it: `null` means "match the string instead", as the callers do. */
+type BytesEntry = (b: Buffer, start: number, end: number, now: number) => Match | undefined | null;
+
+/** {@link matchBytesOf}'s entry. */
+const viaMatchBytes = (f: Filter): BytesEntry | undefined => {
+  const bytes = matchBytesOf(f);
+  return bytes && ((b, s, e) => bytes(b, s, e));
+};
+
+/** {@link scanIPv4Of}'s entry, its numbers turned back into the `Match` they stand for. */
+const viaScanIPv4 = (f: Filter): BytesEntry | undefined => {
+  const scan = scanIPv4Of(f);
+  const hit: IPv4Hit = { v4: -1, time: NaN, match: undefined };
+  return scan && ((b, s, e, now) => {
+    hit.match = undefined;
+    const r = scan(b, s, e, now, hit);
+    if (r === UNSURE) return null;
+    if (r === NO_MATCH) return undefined;
+    if (r === OTHER_ADDRESS) return hit.match;
+    const m = { address: ipv4Address(hit.v4), rule: r };
+    return Number.isNaN(hit.time) ? m : { ...m, time: hit.time };
+  });
+};
+
 /**
- * The same through the bytes entry, as `dictdefence test` calls it: each ASCII line without NUL in the middle
+ * The same through a bytes entry, as `dictdefence test` calls it: each ASCII line without NUL in the middle
  * of a buffer whose neighbouring bytes are other lines (a read past the line's end would see them), the rest as
  * strings; `null` from the bytes entry means the string is matched instead, as the caller does.
  */
-function compareBytes(p: Pair, lines: readonly string[]): string[] {
-  const bytes = matchBytesOf(p.fast);
+function compareBytes(p: Pair, lines: readonly string[], entryOf: (f: Filter) => BytesEntry | undefined): string[] {
+  const bytes = entryOf(p.fast);
   if (bytes === undefined) return ['no bytes entry'];
   const bad: string[] = [];
   for (let i = 0; i < lines.length; i++) {
     const text = lines[i]!;
-    p.setNow(Date.UTC(2026, 5, 1) + rnd(1e9));
+    const now = Date.UTC(2026, 5, 1) + rnd(1e9);
+    p.setNow(now);
     let a;
     if (/^[\x01-\x7f]*$/.test(text)) {
       // What follows the line completes it into a match for a reader that reads past its end.
       const before = `${lines[(i + 1) % lines.length]}\n`, after = pick(TAILS);
       const buf = Buffer.from(before + text + after, 'utf8');
       const start = Buffer.byteLength(before);
-      const r = bytes(buf, start, start + text.length);
+      const r = bytes(buf, start, start + text.length, now);
       a = JSON.stringify(r === null ? p.fast.match(text) : r);
     } else {
       a = JSON.stringify(p.fast.match(text));
@@ -168,10 +194,13 @@ describe.each([
     expect(p.fast.counters).toEqual(p.slow.counters);
   });
 
-  it('agrees with the regexes through the bytes entry, reading nothing past the line', () => {
+  it.each([
+    { entry: 'matchBytesOf', entryOf: viaMatchBytes },
+    { entry: 'scanIPv4Of', entryOf: viaScanIPv4 },
+  ])('agrees with the regexes through the bytes entry $entry, reading nothing past the line', ({ entryOf }) => {
     const p = pair(modes, withTime);
     const generated = Array.from({ length: 40_000 }, line);
-    expect(compareBytes(p, [...samples, ...samples.map(mutate), ...generated, ...generated.map(mutate)])).toEqual([]);
+    expect(compareBytes(p, [...samples, ...samples.map(mutate), ...generated, ...generated.map(mutate)], entryOf)).toEqual([]);
     expect(p.fast.counters).toEqual(p.slow.counters);
   });
 

@@ -19,7 +19,7 @@ import { HOST_PATTERN } from '../host.js';
 import { parseLineTime } from '../line-time.js';
 import type { FilterDef } from '../load.js';
 import { createBsdTime } from './bsd-time.js';
-import { UNSURE, type FastSpec, type ScanState } from './spec.js';
+import { NO_MATCH, UNSURE, type FastSpec, type ScanState } from './spec.js';
 import { sshdSpec } from './sshd.js';
 
 const SPECS: readonly FastSpec[] = [sshdSpec];
@@ -49,6 +49,30 @@ export type MatchBytes = (b: Uint8Array, start: number, end: number) => Match | 
 const byteEntries = new WeakMap<Filter, MatchBytes>();
 /** The bytes entry of `filter` when it runs on a fast path (a wrapper made of it has none: it may change answers). */
 export const matchBytesOf = (filter: Filter): MatchBytes | undefined => byteEntries.get(filter);
+
+/** {@link ScanIPv4}: a match whose address is not IPv4, or counted and dropped (bad address): in `hit.match`. */
+export const OTHER_ADDRESS = -3;
+export { NO_MATCH, UNSURE };
+
+/** Where {@link ScanIPv4} leaves what it found. */
+export interface IPv4Hit {
+  /** The address, as the 32-bit value of its dotted quad (0 ≤ v4 < 2^32). */
+  v4: number;
+  /** The line's time (ms since the epoch), or NaN for a filter compiled without `withTime`. */
+  time: number;
+  /** With OTHER_ADDRESS: what `match` would have returned. */
+  match: Match | undefined;
+}
+
+/**
+ * The bytes entry for a caller that keeps IPv4 addresses as numbers (`dictdefence test`): no string, no
+ * `Match` object for the common case. Returns the rule with `hit.v4` and `hit.time` set; NO_MATCH (counted);
+ * OTHER_ADDRESS (counted, see `hit.match`); or UNSURE (nothing counted: decode the line and call `match`).
+ * `now` is what the clock says, for the year of a syslog time: the caller may read it once per chunk.
+ */
+export type ScanIPv4 = (b: Uint8Array, start: number, end: number, now: number, hit: IPv4Hit) => number;
+const ipv4Entries = new WeakMap<Filter, ScanIPv4>();
+export const scanIPv4Of = (filter: Filter): ScanIPv4 | undefined => ipv4Entries.get(filter);
 
 /**
  * `filter` with a fast path in front of its `match` when one of the specs was checked against its rules (or
@@ -117,11 +141,15 @@ export function withFastPath(def: FilterDef, options: CompileOptions, filter: Fi
       counters.lines++;
       return undefined;
     }
+    return finish(b, rule, line, withTime ? clock.now() : 0);
+  }
+
+  /** `decide` once `rule` matched, its `<HOST>` candidate in `st`. */
+  function finish(b: Uint8Array, rule: number, line: string | undefined, now: number): Match | undefined | null {
     const address = addressAt(b);
     if (address === null) return null;
     let time: number | undefined;
     if (withTime) {
-      const now = clock.now();
       const t = times.of(st, now);
       if (t === null) {
         if (line === undefined) return null;
@@ -143,6 +171,35 @@ export function withFastPath(def: FilterDef, options: CompileOptions, filter: Fi
     return time === undefined ? { address, rule } : { address, rule, time };
   }
 
+  function scanIPv4(b: Uint8Array, s: number, e: number, now: number, hit: IPv4Hit): number {
+    if (e - s > maxLineLength) return UNSURE;
+    if (prefilterBytes !== undefined && !prefilterBytes.some((p) => includesBytes(b, s, e, p))) return UNSURE;
+    const rule = chosen!.scan(b, s, e, st);
+    if (rule < 0) {
+      if (rule === NO_MATCH) counters.lines++;
+      return rule;
+    }
+    const v4 = parseIPv4Bytes(b, st.hostStart, st.hostEnd);
+    if (v4 < 0) {
+      const m = finish(b, rule, undefined, now);
+      if (m === null) return UNSURE;
+      hit.match = m;
+      return OTHER_ADDRESS;
+    }
+    let time = NaN;
+    if (withTime) {
+      const t = times.of(st, now);
+      // An impossible date, or a clock line-time.ts must judge: the string path says what that means.
+      if (t === null || t === undefined) return UNSURE;
+      time = t;
+    }
+    counters.lines++;
+    counters.perRule[rule]!++;
+    hit.v4 = v4;
+    hit.time = time;
+    return rule;
+  }
+
   function match(line: string): Match | undefined {
     if (line.length > maxLineLength || line.length * 3 > scratch.length) return slow(line);
     if (prefilter !== undefined && !prefilter.test(line)) return slow(line);
@@ -161,6 +218,7 @@ export function withFastPath(def: FilterDef, options: CompileOptions, filter: Fi
   const fast: Filter = { ...filter, match };
   fastFilters.set(fast, chosen.name);
   byteEntries.set(fast, matchBytes);
+  ipv4Entries.set(fast, scanIPv4);
   return fast;
 }
 
