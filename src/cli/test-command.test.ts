@@ -101,6 +101,46 @@ describe('dictdefence test', () => {
   });
 });
 
+describe('dictdefence test, bytes path and string path', () => {
+  // --show-missed needs every unmatched line's text, so it turns the bytes path (addresses as numbers) off:
+  // both must come to the same verdicts, whitelist, repeat and permanent bans included.
+  it('bans the same addresses, as often, from the same lines', async () => {
+    const pool = ['203.0.113.7', '10.1.2.3', '255.255.255.254', '192.0.2.1', '192.0.2.200', '2001:db8::7', '2001:db8:1::1', '198.51.100.77'];
+    const lines: string[] = [];
+    let seed = 11;
+    const rnd = (n: number): number => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return (seed >>> 8) % n; };
+    for (let i = 0; i < 4000; i++) {
+      const t = new Date(Date.UTC(2025, 2, 1) + i * 7_000);
+      const head = `Mar  1 ${t.toISOString().slice(11, 19)} web1 sshd[${100 + rnd(5)}]:`;
+      const ip = pool[rnd(pool.length)]!;
+      lines.push(rnd(3) === 0 ? `${head} Invalid user u${i} from ${ip} port 22` : `${head} Failed password for root from ${ip} port 22 ssh2`);
+    }
+    const file = log('mixed-paths.log', `${lines.join('\n')}\n`);
+    const config = log('paths.yaml', [
+      `state_dir: ${dir}/state`, `store: { type: sqlite, path: ${dir}/state/s.db }`,
+      'whitelist: [192.0.2.0/25, "2001:db8:1::1", 255.255.255.254]',
+      'defaults:', '  tracker: { type: window, max_failures: 3, period: 10m }', '  ban: { time: 2m, factor: 2, max_time: 1h, permanent_after: 4 }',
+      'actions: { none: { type: noban } }',
+      `jails: { sshd: { sources: [{ type: file, path: ${file} }], filter: sshd, actions: [none] } }`, ''].join('\n'));
+    const summary = async (extra: string[]): Promise<Record<string, unknown>> => {
+      const r = await run(['-c', config, '--json', ...extra, file]);
+      expect(r).toMatchObject({ code: 0, err: '' });
+      const s = JSON.parse(r.out.trim().split('\n').at(-1)!) as { summary: Record<string, unknown> };
+      return s.summary;
+    };
+    const bytes = await summary([]);
+    const strings = await summary(['--show-missed']);
+    expect(Object.keys(bytes)).toEqual(expect.arrayContaining(['wouldBan', 'addresses', 'whitelisted', 'rules']));
+    for (const key of ['wouldBan', 'addresses', 'whitelisted', 'rules']) expect(bytes[key]).toEqual(strings[key]);
+    // The log makes every kind of verdict: bans of IPv4 and IPv6 addresses, repeats, and whitelisted matches.
+    const bans = bytes.wouldBan as { address: string; bans: number }[];
+    expect(bans.map((b) => b.address).sort()).toEqual(['10.1.2.3', '192.0.2.200', '198.51.100.77', '2001:db8::7', '203.0.113.7']);
+    // Each reaches its permanent fourth ban, after which its failures count no more.
+    expect(bans.map((b) => b.bans)).toEqual([4, 4, 4, 4, 4]);
+    expect(bytes.whitelisted).toBeGreaterThan(1000);
+  });
+});
+
 describe('numberedLines', () => {
   it('numbers every line, splits across chunk borders and never buffers an overlong line', async () => {
     const counters = { overlong: 0, binary: 0, invalid: 0 };

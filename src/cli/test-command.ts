@@ -127,8 +127,10 @@ export async function testCommand(argv: readonly string[], io: Io): Promise<numb
   // Per address: an IPv4 address by its 32-bit value as int32 (what the bytes path has), any other by its text.
   type Key = number | Address;
   const wouldBan = new Map<Key, WouldBan>();
-  const bannedUntil = new Map<Key, number | null>();
-  const addresses = new Set<Key>();
+  // Every address matched, with the end of its current ban: one lookup per match answers both "seen?" and
+  // "banned?". NOT_BANNED is before every time; a permanent ban lasts to Infinity.
+  const NOT_BANNED = -Infinity;
+  const addresses = new Map<Key, number>();
   const samples: Sample[][] = filter.rules.map(() => []);
   const missed: Sample[] = [];
   const input$: InputCounters = { overlong: 0, binary: 0, invalid: 0 };
@@ -153,13 +155,13 @@ export async function testCommand(argv: readonly string[], io: Io): Promise<numb
   /** What the daemon would do with a failure of `address` (or, without it, the IPv4 address `v4`) at `time`. */
   const judge = (address: Address | undefined, v4: number, time: number | undefined, n: number): void => {
     const key: Key = address ?? (v4 | 0);
-    addresses.add(key);
+    let until = addresses.get(key);
+    if (until === undefined) addresses.set(key, until = NOT_BANNED);
     if (address === undefined ? whitelist.hasIPv4(v4) : whitelist.has(address)) { whitelisted++; return; }
     const at = time ?? lastTime;
     lastTime = at;
     if (at > clock.now()) clock.set(at);
-    const until = bannedUntil.get(key);
-    if (until === null || (until !== undefined && at < until)) return;
+    if (at < until) return;
     // The tracker keeps times, not lines (the daemon's jail keeps those for `why`).
     const offence = address === undefined && tracker.recordIPv4
       ? tracker.recordIPv4(v4, 'test', at)
@@ -169,7 +171,7 @@ export async function testCommand(argv: readonly string[], io: Io): Promise<numb
     const ban = computeBan(offence, w.bans, s.value.ban);
     w.bans++;
     wouldBan.set(key, w);
-    bannedUntil.set(key, ban.until);
+    addresses.set(key, ban.until ?? Infinity);
   };
 
   const handle = (m: Match, n: number): void => {

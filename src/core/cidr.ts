@@ -79,9 +79,10 @@ export function createCidrSet(cidrs: readonly Cidr[]): CidrSet {
     return { cidr: n.cidr, mask, base: (parseIPv4Span(n.cidr.base, 0, n.cidr.base.length) & mask) >>> 0 };
   });
   const exact4 = new Set<number>();
-  for (const c of exact.values()) if (isIPv4(c.base)) exact4.add(parseIPv4Span(c.base, 0, c.base.length));
+  // As int32, which V8 keeps unboxed: half of all addresses are above 2^31 as unsigned numbers.
+  for (const c of exact.values()) if (isIPv4(c.base)) exact4.add(parseIPv4Span(c.base, 0, c.base.length) | 0);
   const hasIPv4 = (v4: number): boolean => {
-    if (exact4.has(v4)) return true;
+    if (exact4.size !== 0 && exact4.has(v4 | 0)) return true;
     for (const n of v4Nets) if (((v4 & n.mask) >>> 0) === n.base) return true;
     return false;
   };
