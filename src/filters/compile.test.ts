@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkRule, compileFilter, ruleSource } from './compile.js';
 import type { Filter } from './filter.js';
 import { HOST_PATTERN } from './host.js';
-import type { FilterDef } from './load.js';
+import { parseFilterText, type FilterDef } from './load.js';
 
 function def(over: Partial<FilterDef>): FilterDef {
   return {
@@ -131,6 +131,14 @@ describe('compileFilter', () => {
     const result = compileFilter(def({ failregex: ['no host here'] }), { modes: [], maxLineLength: 10 });
     expect(result.ok ? '' : result.error).toMatch(/Cannot compile filter "test": .*<HOST> exactly once, found 0/);
     expect(compileFilter(def({ failregex: ['x <HOST>'] }), { modes: [], maxLineLength: 0 }).ok).toBe(false);
+  });
+
+  it('checks a loaded definition once, and a copy changed after loading again', () => {
+    const loaded = parseFilterText('failregex:\n  - "fail <HOST>$"\n', 'x.yaml');
+    if (!loaded.ok) throw new Error('Cannot parse');
+    expect(compileFilter(loaded.value, { modes: [], maxLineLength: 100 }).ok).toBe(true);
+    const changed = { ...loaded.value, failregex: ['x (\\w+\\s?)+ <HOST>$'] };
+    expect(compileFilter(changed, { modes: [], maxLineLength: 100 })).toMatchObject({ ok: false, error: expect.stringMatching(/Catastrophic/) });
   });
 
   it('reports the line\'s own time only when asked, using the injected clock for the year', () => {

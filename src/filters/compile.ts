@@ -7,6 +7,7 @@ import { withFastPath } from './fast/index.js';
 import type { Filter, FilterCounters, Match, RuleInfo } from './filter.js';
 import { HOST_GROUP, HOST_PATTERN } from './host.js';
 import { DATE_PATTERN, SYSLOG_PATTERN, parseLineTime } from './line-time.js';
+import { isChecked } from './checked.js';
 import type { FilterDef } from './load.js';
 import { safetyProblem } from './regex/safety.js';
 import { createSessions, roleOf } from './session.js';
@@ -130,7 +131,7 @@ export function compileFilter(def: FilterDef, options: CompileOptions): Result<F
   }
 
   const roles = ruleInfo.map((r) => roleOf(def.flags?.[r.key] ?? []));
-  for (const [kind, list] of [['failregex', ruleTexts], ['ignoreregex', def.ignoreregex]] as const) {
+  for (const [kind, list] of isChecked(def) ? [] : [['failregex', ruleTexts], ['ignoreregex', def.ignoreregex]] as const) {
     for (const [i, rule] of list.entries()) {
       const role = kind === 'failregex' ? roles[i] : undefined;
       const hostOptional = def.session !== undefined && role !== undefined && !role.nofail && !role.gained;

@@ -7,6 +7,7 @@ import type { ConfigError } from '../config/types.js';
 import { parseDuration } from '../core/duration.js';
 import { err, ok } from '../core/types.js';
 import type { Result } from '../core/types.js';
+import { markChecked } from './checked.js';
 import { checkPrefix, checkRule } from './compile.js';
 import { validator } from './load-yaml.js';
 import type { Entry, Item, Report } from './load-yaml.js';
@@ -212,7 +213,7 @@ export function parseFilterText(text: string, file: string): LoadResult {
   if (errors.length > 0) return { ok: false, errors };
   const name = path.basename(file).replace(/\.ya?ml$/, '');
   const value: FilterDef = { name, file, description, prefix, prefilter, failregex, ignoreregex, modes, lines };
-  return { ok: true, value: session ? { ...value, session, flags } : value };
+  return { ok: true, value: markChecked(session ? { ...value, session, flags } : value) };
 }
 
 /** The `session:` mapping, checked against the prefix that must capture its id. */
