@@ -1,5 +1,5 @@
-import { isAlias, isMap, isScalar, isSeq } from 'yaml';
 import type { Document, Node, YAMLMap } from 'yaml';
+import { yaml } from './yaml-lazy.js';
 
 // Type checks over the YAML nodes of a filter file, for load.ts: each reports through `fail` with the node's
 // line and returns `undefined` on a mismatch, so that one pass reports every problem in the file.
@@ -11,14 +11,14 @@ export type Report = (node: Node | null | undefined, key: string, message: strin
 
 /** Type checks over YAML nodes; each reports through `fail` and returns `undefined` on a mismatch. */
 export function validator(doc: Document, fail: Report) {
-  const resolve = (node: Node | null): Node | null => (isAlias(node) ? (node.resolve(doc) ?? null) : node);
+  const resolve = (node: Node | null): Node | null => (yaml().isAlias(node) ? (node.resolve(doc) ?? null) : node);
   return {
     /** The entries of a mapping by key; keys outside `allowed` (when given) are reported as unknown. */
     entries(map: YAMLMap, path: string, allowed: ReadonlySet<string> | undefined): Map<string, Entry> {
       const out = new Map<string, Entry>();
       for (const pair of map.items) {
         const keyNode = (pair.key ?? null) as Node | null;
-        const name = isScalar(keyNode) ? String(keyNode.value) : undefined;
+        const name = yaml().isScalar(keyNode) ? String(keyNode.value) : undefined;
         const where = path ? `${path}.${name ?? '?'}` : (name ?? '?');
         if (name === undefined) {
           fail(keyNode, where, 'Expected a plain key');
@@ -33,21 +33,21 @@ export function validator(doc: Document, fail: Report) {
     },
 
     map(entry: Entry, key: string): YAMLMap | undefined {
-      if (isMap(entry.value)) return entry.value;
+      if (yaml().isMap(entry.value)) return entry.value;
       fail(entry.value ?? entry.key, key, `Expected a mapping, got ${describe(entry.value)}`);
       return undefined;
     },
 
     string(entry: Entry | undefined, key: string): string | undefined {
       if (!entry) return undefined;
-      if (isScalar(entry.value) && typeof entry.value.value === 'string') return entry.value.value;
+      if (yaml().isScalar(entry.value) && typeof entry.value.value === 'string') return entry.value.value;
       fail(entry.value ?? entry.key, key, `Expected a string, got ${describe(entry.value)}`);
       return undefined;
     },
 
     integer(entry: Entry | undefined, key: string, min: number, max: number): number | undefined {
       if (!entry) return undefined;
-      const value: unknown = isScalar(entry.value) ? entry.value.value : undefined;
+      const value: unknown = yaml().isScalar(entry.value) ? entry.value.value : undefined;
       if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return value;
       fail(entry.value ?? entry.key, key, `Expected an integer from ${min} to ${max}, got ${describe(entry.value)}`);
       return undefined;
@@ -60,7 +60,7 @@ export function validator(doc: Document, fail: Report) {
     strings(entry: Entry | undefined, key: string, maps = false): Item[] | undefined {
       if (!entry) return undefined;
       const list = entry.value;
-      if (!isSeq(list)) {
+      if (!yaml().isSeq(list)) {
         fail(list ?? entry.key, key, `Expected a list of strings, got ${describe(list)}`);
         return undefined;
       }
@@ -68,8 +68,8 @@ export function validator(doc: Document, fail: Report) {
       list.items.forEach((raw, index) => {
         const node = raw as Node | null;
         const item = resolve(node);
-        if (isScalar(item) && typeof item.value === 'string') out.push({ text: item.value, node, index });
-        else if (maps && isMap(item)) out.push({ text: '', node, index, map: item });
+        if (yaml().isScalar(item) && typeof item.value === 'string') out.push({ text: item.value, node, index });
+        else if (maps && yaml().isMap(item)) out.push({ text: '', node, index, map: item });
         else fail(item ?? node, `${key}[${index}]`, `Expected a string, got ${describe(item)}`);
       });
       return out;
@@ -79,9 +79,9 @@ export function validator(doc: Document, fail: Report) {
 
 export function describe(node: Node | null | undefined): string {
   if (node === null || node === undefined) return 'nothing';
-  if (isMap(node)) return 'a mapping';
-  if (isSeq(node)) return 'a list';
-  if (isScalar(node)) {
+  if (yaml().isMap(node)) return 'a mapping';
+  if (yaml().isSeq(node)) return 'a list';
+  if (yaml().isScalar(node)) {
     const value: unknown = node.value;
     if (value === null) return 'nothing';
     if (typeof value === 'string') return `the string "${value}"`;

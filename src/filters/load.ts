@@ -1,13 +1,14 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LineCounter, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Node } from 'yaml';
+import { yaml } from './yaml-lazy.js';
 import type { ConfigError } from '../config/types.js';
 import { parseDuration } from '../core/duration.js';
 import { err, ok } from '../core/types.js';
 import type { Result } from '../core/types.js';
 import { markChecked } from './checked.js';
+import { cachedDef, readFilterCache, type FilterCache } from './filter-cache.js';
 import { checkPrefix, checkRule } from './compile.js';
 import { validator } from './load-yaml.js';
 import type { Entry, Item, Report } from './load-yaml.js';
@@ -91,13 +92,22 @@ export function loadFilterFile(file: string): LoadResult {
     const message = `Cannot read filter file: ${e instanceof Error ? e.message : String(e)}`;
     return { ok: false, errors: [{ file, line: 0, key: '', message }] };
   }
+  if (path.dirname(path.resolve(file)) === shippedFiltersDir) {
+    shippedCache ??= readFilterCache(shippedCacheFile);
+    const def = cachedDef(shippedCache, file, text);
+    if (def !== undefined) return { ok: true, value: def };
+  }
   return parseFilterText(text, file);
 }
 
+/** Written by `npm run build` beside the compiled code (dist/); absent when running from the sources. */
+export const shippedCacheFile = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../filter-cache.json');
+let shippedCache: FilterCache | undefined;
+
 /** {@link loadFilterFile} on text already read; `file` names it in errors and gives the filter its name. */
 export function parseFilterText(text: string, file: string): LoadResult {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const lineCounter = new (yaml().LineCounter)();
+  const doc = yaml().parseDocument(text, { lineCounter, prettyErrors: false });
   const errors: ConfigError[] = [];
   const lineOf = (node: Node | null | undefined): number =>
     node?.range ? lineCounter.linePos(node.range[0]).line : 1;
@@ -112,7 +122,7 @@ export function parseFilterText(text: string, file: string): LoadResult {
   if (errors.length > 0) return { ok: false, errors };
 
   const root = doc.contents;
-  if (!isMap(root)) {
+  if (!yaml().isMap(root)) {
     fail(root, '', 'A filter file is a mapping with at least the key "failregex"');
     return { ok: false, errors };
   }
@@ -131,7 +141,7 @@ export function parseFilterText(text: string, file: string): LoadResult {
   }
   const prefilterEntry = top.get('prefilter');
   let prefilter: string[] | undefined;
-  if (isSeq(prefilterEntry?.value)) {
+  if (yaml().isSeq(prefilterEntry?.value)) {
     prefilter = (v.strings(prefilterEntry, 'prefilter') ?? []).map((i) => i.text);
   } else {
     const one = v.string(prefilterEntry, 'prefilter');
@@ -146,7 +156,7 @@ export function parseFilterText(text: string, file: string): LoadResult {
   const flags: Record<string, readonly SessionFlag[]> = {};
   const rules = (entry: Entry | undefined, key: string, kind: 'failregex' | 'ignoreregex'): string[] => {
     const list = v.strings(entry, key, kind === 'failregex');
-    if (kind === 'failregex' && isSeq(entry?.value) && entry.value.items.length === 0) {
+    if (kind === 'failregex' && yaml().isSeq(entry?.value) && entry.value.items.length === 0) {
       fail(entry.value, key, 'Expected at least one rule');
     }
     const out: string[] = [];
@@ -172,7 +182,7 @@ export function parseFilterText(text: string, file: string): LoadResult {
     if (!ruleEntry) fail(item.node, where, 'Missing key "rule" in a rule written as a mapping');
     const text = v.string(ruleEntry, `${where}.rule`) ?? '';
     const flagEntry = entries.get('session');
-    const raw = flagEntry && isScalar(flagEntry.value) ? [{ text: v.string(flagEntry, `${where}.session`) ?? '', node: flagEntry.value }]
+    const raw = flagEntry && yaml().isScalar(flagEntry.value) ? [{ text: v.string(flagEntry, `${where}.session`) ?? '', node: flagEntry.value }]
       : (v.strings(flagEntry, `${where}.session`) ?? []);
     const flagged: SessionFlag[] = [];
     for (const f of raw) {

@@ -1,0 +1,7 @@
+#!/usr/bin/env node
+// Run by `npm run build` after tsc: parses and checks the shipped filters once, into dist/filter-cache.json
+// (see src/filters/filter-cache.ts).
+const { parseFilterText, shippedCacheFile, shippedFiltersDir } = await import('../dist/filters/load.js');
+const { writeFilterCache } = await import('../dist/filters/filter-cache.js');
+const n = writeFilterCache(shippedFiltersDir, shippedCacheFile, parseFilterText);
+process.stdout.write(`filter cache: ${n} shipped filters → ${shippedCacheFile}\n`);

@@ -1,0 +1,73 @@
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { isChecked } from './checked.js';
+import { cachedDef, readFilterCache, writeFilterCache } from './filter-cache.js';
+import { parseFilterText, shippedFiltersDir } from './load.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'dd-filter-cache-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const cacheFile = path.join(dir, 'filter-cache.json');
+const written = writeFilterCache(shippedFiltersDir, cacheFile, parseFilterText);
+const cache = readFilterCache(cacheFile);
+const shipped = readdirSync(shippedFiltersDir).filter((f) => f.endsWith('.yaml')).sort();
+// The daemon tells a changed filter on reload by this JSON (world.ts): the cached definition must give the same.
+const json = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (x instanceof Map ? [...x] : x));
+
+describe('the shipped filters\' cache', () => {
+  it('holds every shipped filter', () => {
+    expect(written).toBe(shipped.length);
+    expect([...cache.keys()]).toEqual(shipped);
+  });
+
+  it.each(shipped)('gives %s exactly as parsing it does, checked, and named after where it is loaded from', (f) => {
+    const file = path.join(shippedFiltersDir, f);
+    const text = readFileSync(file, 'utf8');
+    const parsed = parseFilterText(text, file);
+    if (!parsed.ok) throw new Error(`Cannot parse ${f}`);
+    const def = cachedDef(cache, file, text);
+    expect(def).toEqual(parsed.value);
+    expect(json(def)).toBe(json(parsed.value));
+    expect(def && isChecked(def)).toBe(true);
+    expect(cachedDef(cache, path.join(dir, f), text)?.file).toBe(path.join(dir, f));
+  });
+
+  it('serves nothing for a file whose text changed, even by one character', () => {
+    const file = path.join(shippedFiltersDir, 'sshd.yaml');
+    const text = readFileSync(file, 'utf8');
+    expect(cachedDef(cache, file, `${text} `)).toBeUndefined();
+    expect(cachedDef(cache, file, text.replace('sshd', 'sshe'))).toBeUndefined();
+    expect(cachedDef(cache, path.join(shippedFiltersDir, 'other.yaml'), text)).toBeUndefined();
+  });
+
+  it('gives a filter with sessions and flags back as parsing it does', () => {
+    const own = path.join(dir, 'own');
+    mkdirSync(own);
+    const text = [
+      String.raw`prefix: '<SYSLOG>sshd\[(?<pid>\d{1,10})\]: '`, 'session: { id: pid, max: 3, expire: 5m }', 'prefilter: [sshd]', 'failregex:',
+      String.raw`  - 'Failed password for .* from <HOST> port \d{1,5} ssh2$'`,
+      String.raw`  - { rule: 'Connection from <HOST> port \d{1,5}$', session: nofail }`,
+      "ignoreregex: [' from 10\\.']", 'modes: { extra: { description: more, failregex: [" Bad <HOST>$"] } }', ''].join('\n');
+    writeFileSync(path.join(own, 'own.yaml'), text);
+    const parsed = parseFilterText(text, path.join(own, 'own.yaml'));
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+    expect(parsed.value.session).toBeDefined();
+    expect(writeFilterCache(own, path.join(own, 'cache.json'), parseFilterText)).toBe(1);
+    const def = cachedDef(readFilterCache(path.join(own, 'cache.json')), path.join(own, 'own.yaml'), text);
+    expect(def).toEqual(parsed.value);
+    expect(json(def)).toBe(json(parsed.value));
+  });
+
+  it('leaves out a file the parser refuses, so that its errors show where it is loaded', () => {
+    const bad = path.join(dir, 'bad');
+    mkdirSync(bad);
+    writeFileSync(path.join(bad, 'bad.yaml'), 'failregex: ["no host"]\n');
+    expect(writeFilterCache(bad, path.join(bad, 'cache.json'), parseFilterText)).toBe(0);
+  });
+
+  it('is empty when the file is missing or not a cache', () => {
+    expect(readFilterCache(path.join(dir, 'none.json')).size).toBe(0);
+    expect(readFilterCache(path.join(shippedFiltersDir, 'sshd.yaml')).size).toBe(0);
+  });
+});

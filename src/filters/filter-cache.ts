@@ -1,0 +1,75 @@
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { markChecked } from './checked.js';
+import type { FilterDef, FilterModeDef } from './load.js';
+
+/**
+ * The shipped filters, parsed and checked at build time (`npm run build` writes dist/filter-cache.json), so
+ * that a run does not load the YAML parser nor run the regex analysis for them: ~50 ms of a short
+ * `dictdefence test` or of a daemon's start. An entry holds the file's whole text and serves only a file whose
+ * text is still exactly that; any edit, or any file elsewhere, is parsed and checked as usual.
+ */
+interface Entry {
+  readonly text: string;
+  readonly def: Stored;
+}
+/** A FilterDef as JSON: no name or file (those come from where it is loaded), Maps as entry lists. */
+interface Stored {
+  readonly description: string;
+  readonly prefix: string;
+  readonly prefilter: readonly string[] | null;
+  readonly failregex: readonly string[];
+  readonly ignoreregex: readonly string[];
+  readonly modes: readonly (readonly [string, FilterModeDef])[];
+  readonly lines: readonly (readonly [string, number])[] | null;
+  readonly session: FilterDef['session'] | null;
+  readonly flags: FilterDef['flags'] | null;
+}
+export type FilterCache = ReadonlyMap<string, Entry>;
+
+const store = (d: FilterDef): Stored => ({
+  description: d.description, prefix: d.prefix, prefilter: d.prefilter ?? null, failregex: d.failregex,
+  ignoreregex: d.ignoreregex, modes: [...d.modes], lines: d.lines ? [...d.lines] : null, session: d.session ?? null,
+  flags: d.flags ?? null,
+});
+
+/** The definition as `parseFilterText` returns it, key for key (the daemon compares definitions by their JSON). */
+function restore(s: Stored, file: string): FilterDef {
+  const name = path.basename(file).replace(/\.ya?ml$/, '');
+  const def: FilterDef = {
+    name, file, description: s.description, prefix: s.prefix, prefilter: s.prefilter ?? undefined, failregex: s.failregex,
+    ignoreregex: s.ignoreregex, modes: new Map(s.modes), ...(s.lines ? { lines: new Map(s.lines) } : {}),
+  };
+  return s.session ? { ...def, session: s.session, flags: s.flags ?? {} } : def;
+}
+
+/**
+ * Writes the cache of every `*.yaml` in `dir` that `parse` accepts (the build calls it with the real parser;
+ * a file it refuses is left out, so that its errors show at run time, with file and line).
+ */
+export function writeFilterCache(dir: string, out: string, parse: (text: string, file: string) => { ok: boolean; value?: FilterDef }): number {
+  const entries: [string, Entry][] = [];
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.yaml')).sort()) {
+    const text = readFileSync(path.join(dir, f), 'utf8');
+    const r = parse(text, path.join(dir, f));
+    if (r.ok && r.value) entries.push([f, { text, def: store(r.value) }]);
+  }
+  writeFileSync(out, `${JSON.stringify({ version: 1, entries })}\n`);
+  return entries.length;
+}
+
+/** The cache at `file`; empty when there is none (a run from the sources) or it is unreadable. */
+export function readFilterCache(file: string): FilterCache {
+  try {
+    const json = JSON.parse(readFileSync(file, 'utf8')) as { version?: number; entries?: [string, Entry][] };
+    return new Map(json.version === 1 && Array.isArray(json.entries) ? json.entries : []);
+  } catch {
+    return new Map();
+  }
+}
+
+/** The cached definition of `file` (in the cached folder) when its text is still `text`; checked already. */
+export function cachedDef(cache: FilterCache, file: string, text: string): FilterDef | undefined {
+  const entry = cache.get(path.basename(file));
+  return entry !== undefined && entry.text === text ? markChecked(restore(entry.def, file)) : undefined;
+}
