@@ -32,6 +32,22 @@ describe('createAddressTable', () => {
     texts.forEach((x, i) => expect(t.find(addr(x))).toBe(entries[i]));
   });
 
+  it('keeps IPv6 addresses apart that share a slot of its key cache, whether or not their texts are one string', () => {
+    const t = createAddressTable(0, 1);
+    // Same length and same last characters: the same slot of the cache, every one.
+    const texts = Array.from({ length: 300 }, (_, i) => `2001:db8:${(0x1000 + i).toString(16)}::ab`);
+    const entries = texts.map((x) => t.add(addr(x)));
+    expect(new Set(entries).size).toBe(300);
+    for (let round = 0; round < 2; round++) {
+      texts.forEach((x, i) => {
+        expect(t.find(addr(x))).toBe(entries[i]);
+        // An equal text made anew, not the string the table saw.
+        expect(t.find([...x].join('') as Address)).toBe(entries[i]);
+      });
+    }
+    expect(t.find(addr('2001:db8:ffff::ab'))).toBe(-1);
+  });
+
   it('orders entries from least to most recently used', () => {
     const t = createAddressTable(0, 1);
     const tags = new Map<number, Address>();

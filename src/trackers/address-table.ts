@@ -51,6 +51,9 @@ const PAGE = 1 << PAGE_SHIFT;
 const PAGE_MASK = PAGE - 1;
 const FIRST_PAGE = 64;
 const NONE = -1;
+/** Slots of the cache of IPv6 keys (direct-mapped by the text's length and last characters). */
+const V6_SLOTS = 1024;
+const V6_MASK = V6_SLOTS - 1;
 
 /** fmix32 of MurmurHash3: every input bit reaches every output bit, so nearby addresses spread out. */
 function mix(h: number): number {
@@ -81,6 +84,8 @@ export function createAddressTable(floatStride: number, intStride: number): Addr
   // The key being looked up, parsed once per call.
   let k0 = 0, k1 = 0, k2 = 0, k3 = 0;
   const groups = [0, 0, 0, 0, 0, 0, 0, 0];
+  const v6Texts = new Array<string | undefined>(V6_SLOTS).fill(undefined);
+  const v6Keys = new Int32Array(V6_SLOTS * 4);
 
   const getNext = (e: number): number => next[e >>> PAGE_SHIFT]![e & PAGE_MASK]!;
   const setNext = (e: number, v: number): void => { next[e >>> PAGE_SHIFT]![e & PAGE_MASK] = v; };
@@ -91,12 +96,24 @@ export function createAddressTable(floatStride: number, intStride: number): Addr
   const parseKey = (address: Address): void => {
     const v4 = parseIPv4Span(address, 0, address.length);
     if (v4 >= 0) return ipv4Key(v4);
+    // An IPv6 address seen lately: its key from the cache, compared by its whole text (a string the filters
+    // interned compares by identity), so the same address is not parsed on every hit.
+    const n = address.length;
+    const slot = ((n * 31 + address.charCodeAt(n - 1)) * 31 + address.charCodeAt(n - 2)) & V6_MASK;
+    if (v6Texts[slot] === address) {
+      const o = slot * 4;
+      k0 = v6Keys[o]!; k1 = v6Keys[o + 1]!; k2 = v6Keys[o + 2]!; k3 = v6Keys[o + 3]!;
+      return;
+    }
     const g = groups;
-    if (!parseIPv6Into(address, 0, address.length, g)) throw new TypeError(`Not a canonical address: ${address}`);
+    if (!parseIPv6Into(address, 0, n, g)) throw new TypeError(`Not a canonical address: ${address}`);
     k0 = (g[0]! << 16) | g[1]!;
     k1 = (g[2]! << 16) | g[3]!;
     k2 = (g[4]! << 16) | g[5]!;
     k3 = (g[6]! << 16) | g[7]!;
+    const o = slot * 4;
+    v6Texts[slot] = address;
+    v6Keys[o] = k0; v6Keys[o + 1] = k1; v6Keys[o + 2] = k2; v6Keys[o + 3] = k3;
   };
   const hashOf = (a: number, b: number, c: number, d: number): number => mix(mix(mix(mix(a) ^ b) ^ c) ^ d);
   const hashEntry = (e: number): number => {
