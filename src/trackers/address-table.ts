@@ -51,8 +51,8 @@ const PAGE = 1 << PAGE_SHIFT;
 const PAGE_MASK = PAGE - 1;
 const FIRST_PAGE = 64;
 const NONE = -1;
-/** Slots of the cache of IPv6 keys (direct-mapped by the text's length and last characters). */
-const V6_SLOTS = 1024;
+/** Slots of the cache of IPv6 keys (direct-mapped by the text's length and last ten characters). */
+const V6_SLOTS = 4096;
 const V6_MASK = V6_SLOTS - 1;
 
 /** fmix32 of MurmurHash3: every input bit reaches every output bit, so nearby addresses spread out. */
@@ -99,7 +99,9 @@ export function createAddressTable(floatStride: number, intStride: number): Addr
     // An IPv6 address seen lately: its key from the cache, compared by its whole text (a string the filters
     // interned compares by identity), so the same address is not parsed on every hit.
     const n = address.length;
-    const slot = ((n * 31 + address.charCodeAt(n - 1)) * 31 + address.charCodeAt(n - 2)) & V6_MASK;
+    let h = n;
+    for (let i = n > 10 ? n - 10 : 0; i < n; i++) h = Math.imul(h, 31) + address.charCodeAt(i);
+    const slot = mix(h) & V6_MASK;
     if (v6Texts[slot] === address) {
       const o = slot * 4;
       k0 = v6Keys[o]!; k1 = v6Keys[o + 1]!; k2 = v6Keys[o + 2]!; k3 = v6Keys[o + 3]!;
