@@ -64,6 +64,9 @@ function mix(h: number): number {
   return h ^ (h >>> 16);
 }
 
+/** The first three rounds of the hash of every IPv4 key. */
+const V4_ROUNDS = mix(mix(mix(0) ^ 0) ^ 0xffff);
+
 export function createAddressTable(floatStride: number, intStride: number): AddressTable {
   // Page p holds entries [p·PAGE, (p+1)·PAGE); only page 0 may be smaller (FIRST_PAGE, doubling up to PAGE).
   let keys: Int32Array[] = [];
@@ -117,7 +120,9 @@ export function createAddressTable(floatStride: number, intStride: number): Addr
     v6Texts[slot] = address;
     v6Keys[o] = k0; v6Keys[o + 1] = k1; v6Keys[o + 2] = k2; v6Keys[o + 3] = k3;
   };
-  const hashOf = (a: number, b: number, c: number, d: number): number => mix(mix(mix(mix(a) ^ b) ^ c) ^ d);
+  // For an IPv4 key (0, 0, 0xffff, v4) the first three rounds are a constant: one round instead of four.
+  const hashOf = (a: number, b: number, c: number, d: number): number =>
+    mix((a === 0 && b === 0 && c === 0xffff ? V4_ROUNDS : mix(mix(mix(a) ^ b) ^ c)) ^ d);
   const hashEntry = (e: number): number => {
     const page = keys[e >>> PAGE_SHIFT]!, o = (e & PAGE_MASK) * 4;
     return hashOf(page[o]!, page[o + 1]!, page[o + 2]!, page[o + 3]!);
