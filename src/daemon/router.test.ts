@@ -49,7 +49,7 @@ function variants(line: string, rnd: () => number): string[] {
     const m = /^ (\S+) ([^[:\s]+)(.*)$/.exec(rest);
     for (let i = 0; i < 4; i++) out.push(`${pick(HEADS)}${rest}`);
     if (m) {
-      const [, host, program, tail] = m;
+      const [, host = '', program = '', tail = ''] = m;
       for (let i = 0; i < 4; i++) out.push(`${head} ${pick(HOSTS)} ${program}${tail}`);
       for (let i = 0; i < 6; i++) out.push(`${pick(HEADS)} ${pick(HOSTS)} ${pick(PROGRAMS)}${tail}`);
       out.push(`${head} ${host} ${program}${tail.replace(/^\[\d+\]/, '')}`, `${head}  ${host} ${program}${tail}`, `${head} ${host}  ${program}${tail}`);
