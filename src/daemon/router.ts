@@ -1,5 +1,6 @@
 import type { LogLine } from '../core/types.js';
 import { hasSyslogHead, programWord } from '../filters/program.js';
+import type { Source } from '../sources/source.js';
 import type { Jail } from './jail.js';
 
 /**
@@ -42,4 +43,11 @@ export function createLineRouter(jails: readonly Jail[]): LineRouter {
       for (let i = 0; i < jails.length; i++) jails[i]!.handle(shares[i]!, lines.length);
     },
   };
+}
+
+/** A router per source, for the jails that read it (in the order given). */
+export function routersBySource(jails: Iterable<Jail>): Map<Source, LineRouter> {
+  const readers = new Map<Source, Jail[]>();
+  for (const j of jails) for (const s of j.sources) readers.set(s, [...(readers.get(s) ?? []), j]);
+  return new Map([...readers].map(([s, list]) => [s, createLineRouter(list)]));
 }
