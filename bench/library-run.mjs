@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The daemon's hot path over a file, in one process: the file source's line splitter, then every jail's
 // filter, whitelist check and tracker (src/daemon/jail.ts), one jail per shipped filter (or the filters
-// named), all reading the same lines as jails on one syslog file do. No store and no action: the hot path
+// named), all reading the same lines through the router of their shared source (src/daemon/router.ts), as
+// jails on one syslog file do. No store and no action: the hot path
 // touches neither (an offence is only counted, and the address then counts as banned, as in the daemon).
 // Usage: node bench/library-run.mjs FILE [FILTER...]   prints one JSON line.
 import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
@@ -13,6 +14,7 @@ const { loadFilterFile, shippedFiltersDir } = await load('filters/load.js');
 const { compileFilter } = await load('filters/compile.js');
 const { createTracker } = await load('trackers/index.js');
 const { createJail } = await load('daemon/jail.js');
+const { createLineRouter } = await load('daemon/router.js');
 const { createLineSplitter } = await load('sources/line-splitter.js');
 const { newSourceCounters } = await load('sources/source.js');
 const { createCidrSet, parseCidr } = await load('core/cidr.js');
@@ -40,6 +42,9 @@ const jails = names.map((name) => {
   });
 });
 
+// As the daemon does for the jails that share one source: each line's head read once, the line offered to
+// the jails whose filter can match it.
+const router = createLineRouter(jails);
 const counters = newSourceCounters();
 const splitter = createLineSplitter(DEFAULTS.maxLineLength, counters);
 const fd = openSync(file, 'r');
@@ -55,7 +60,7 @@ for (;;) {
   const receivedAt = Date.now();
   const batch = texts.map((text) => ({ text, source, receivedAt }));
   lines += batch.length;
-  for (const jail of jails) jail.handle(batch);
+  router.deliver(batch);
 }
 closeSync(fd);
 const matched = jails.reduce((sum, j) => sum + j.counters.matched, 0);

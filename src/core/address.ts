@@ -184,6 +184,45 @@ export function formatIPv6(groups: readonly number[]): string {
 }
 
 /**
+ * One string per IPv4 address seen lately, so that the Maps and Sets downstream of a filter (whitelist, bans,
+ * tracker) hash each address once rather than a fresh string per line. Direct-mapped by the 32-bit value
+ * (kept as int32, which V8 stores unboxed): a slot holds the last address that hashed to it.
+ */
+export interface AddressInterner {
+  /** {@link ipv4Address}, the same string as last time for the same value while its slot still holds it. */
+  ofIPv4(value: number): Address;
+  /** {@link parseAddress}, with IPv4 text answered through `ofIPv4`. */
+  parse(text: string): Address | undefined;
+}
+
+export function createAddressInterner(slots = 1 << 16): AddressInterner {
+  const shift = 32 - Math.log2(slots);
+  if (!Number.isInteger(shift) || shift < 1 || shift > 31) throw new RangeError(`Invalid slot count: ${slots}`);
+  const keys = new Int32Array(slots);
+  const texts = new Array<Address | undefined>(slots).fill(undefined);
+  const ofIPv4 = (value: number): Address => {
+    const key = value | 0;
+    const slot = Math.imul(key, 0x9e3779b1) >>> shift;
+    let address = texts[slot];
+    if (address === undefined || keys[slot] !== key) {
+      address = ipv4Address(value);
+      keys[slot] = key;
+      texts[slot] = address;
+    }
+    return address;
+  };
+  return {
+    ofIPv4,
+    parse(text) {
+      // Bracketed or IPv6 text takes the long way; a dotted quad is refused here exactly as parseIPv4 does.
+      if (text.charCodeAt(0) === 91 /* [ */ || text.indexOf(':') !== -1) return parseAddress(text);
+      const v4 = parseIPv4Span(text, 0, text.length);
+      return v4 < 0 ? undefined : ofIPv4(v4);
+    },
+  };
+}
+
+/**
  * The only way to make an {@link Address}. Accepts strict IPv4 and IPv6 text (optionally in brackets, with
  * a zone index); refuses everything else, including `127.1`, `010.0.0.1`, `0x7f.0.0.1`, `2130706433`,
  * fullwidth digits and invisible characters, which some resolvers accept and a log line could carry.

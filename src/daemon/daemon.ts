@@ -10,6 +10,7 @@ import type { NoticeEvent } from '../notifiers/notifier.js';
 import { createApplier, groupByAction, verifyActions } from './apply.js';
 import type { Daemon, DaemonCounters, DaemonDeps, ReloadOutcome } from './daemon-types.js';
 import { createSourceFollower } from './follow.js';
+import { routersBySource } from './router.js';
 import { lastWindow } from './last-window.js';
 import { selfAddresses } from './self-addresses.js';
 import { banMoves, buildWorld, leftovers, restartKeys, usedActions, type World } from './world.js';
@@ -174,7 +175,12 @@ export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
     }
   }
 
-  const followSources = (): Promise<void> => follower.follow(world.jails, (jail, lines) => world.jails.get(jail)?.handle(lines));
+  // Routers are built for the world that is live when a batch arrives: a reload may change who reads a source.
+  let routes = { of: world, routers: routersBySource(world.jails.values()) };
+  const followSources = (): Promise<void> => follower.follow(world.jails, (source, lines) => {
+    if (routes.of !== world) routes = { of: world, routers: routersBySource(world.jails.values()) };
+    routes.routers.get(source)?.deliver(lines);
+  });
 
   async function reload(next: Config): Promise<ReloadOutcome> {
     if (stopping) return { ok: false, errors: ['The daemon is stopping'] };

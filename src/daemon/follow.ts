@@ -7,8 +7,11 @@ import type { Jail } from './jail.js';
  * no jail uses any more and start new ones while the others keep reading without a pause.
  */
 export interface SourceFollower {
-  /** Starts every source of `jails` not followed yet; stops (and awaits) those no jail uses. */
-  follow(jails: ReadonlyMap<string, Jail>, deliver: (jail: string, lines: LogLine[]) => void): Promise<void>;
+  /**
+   * Starts every source of `jails` not followed yet, once however many jails share it; stops (and awaits)
+   * those no jail uses. `deliver` gets each batch once, with the source it came from.
+   */
+  follow(jails: ReadonlyMap<string, Jail>, deliver: (source: Source, lines: LogLine[]) => void): Promise<void>;
   stopAll(): Promise<void>;
 }
 
@@ -16,20 +19,20 @@ export function createSourceFollower(): SourceFollower {
   const following = new Map<Source, AbortController>();
   return {
     async follow(jails, deliver) {
-      const wanted = new Map<Source, string>();
-      for (const j of jails.values()) for (const s of j.sources) wanted.set(s, j.name);
+      const wanted = new Set<Source>();
+      for (const j of jails.values()) for (const s of j.sources) wanted.add(s);
       for (const [s, ctl] of following) {
         if (wanted.has(s)) continue;
         ctl.abort();
         following.delete(s);
         await s.stopped();
       }
-      for (const [s, jail] of wanted) {
+      for (const s of wanted) {
         if (following.has(s)) continue;
         const ctl = new AbortController();
         following.set(s, ctl);
-        // By jail name, not object: a reload may put a rebuilt jail behind a source that keeps running.
-        await s.start((lines) => deliver(jail, lines), ctl.signal);
+        // By source, not jail: a reload may put rebuilt jails behind a source that keeps running.
+        await s.start((lines) => deliver(s, lines), ctl.signal);
       }
     },
     async stopAll() {

@@ -9,6 +9,10 @@ import type { Tracker } from '../trackers/tracker.js';
 import type { JailConfig } from '../config/types.js';
 
 export interface JailCounters {
+  /**
+   * Lines its sources delivered, whether or not its filter was asked: a line the router (router.ts) knew
+   * the filter cannot match (another program's) is counted here, not in the filter's own `lines`.
+   */
   lines: number;
   matched: number;
   whitelisted: number;
@@ -29,7 +33,12 @@ export interface Jail {
   readonly actions: readonly Action[];
   readonly notifiers: readonly Notifier[];
   readonly counters: JailCounters;
-  handle(lines: readonly LogLine[]): void;
+  /**
+   * Runs `lines` through the filter, in order. `delivered` is how many lines its sources delivered in the
+   * batch `lines` was routed from (the router leaves out lines the filter cannot match); `lines.length` by
+   * default.
+   */
+  handle(lines: readonly LogLine[], delivered?: number): void;
   /** Lines recently seen for an address (bounded), oldest first; taken by the ban that uses them. */
   recentHits(address: Address): Hit[];
   /**
@@ -101,8 +110,8 @@ export function createJail(p: JailParts): Jail {
     if (list.length > keep) list.shift();
   };
 
-  const handle = (lines: readonly LogLine[]): void => {
-    counters.lines += lines.length;
+  const handle = (lines: readonly LogLine[], delivered = lines.length): void => {
+    counters.lines += delivered;
     for (const line of lines) {
       const m = p.filter.match(line.text);
       if (!m) continue;

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -30,15 +30,15 @@ describe('reloading the daemon', () => {
     return script;
   };
   const calls = (name: string): string[] => readFileSync(join(dir, `${name}.log`), 'utf8').split('\n').filter(Boolean);
-  /** A config with the given jails; every jail follows its own file and uses the named action. */
-  const config = (jails: Record<string, { action: string; maxFailures?: number; ban?: string }>, actions: Record<string, string>): Config => {
+  /** A config with the given jails; every jail follows its own file (or `file`) and uses the named action. */
+  const config = (jails: Record<string, { action: string; maxFailures?: number; ban?: string; file?: string; filter?: string }>, actions: Record<string, string>): Config => {
     const file = join(dir, 'dd.yaml');
     writeFileSync(file, [
       `state_dir: ${dir}`, 'whitelist_self: false', 'actions:',
       ...Object.entries(actions).map(([n, script]) => `  ${n}: { type: command, ban: [${script}, ban, "{address}"], unban: [${script}, unban, "{address}"] }`),
       'jails:',
       ...Object.entries(jails).flatMap(([n, j]) => [
-        `  ${n}:`, `    sources: [{ type: file, path: ${join(dir, `${n}.log`)} }]`, '    filter: sshd', `    actions: [${j.action}]`,
+        `  ${n}:`, `    sources: [{ type: file, path: ${join(dir, `${j.file ?? n}.log`)} }]`, `    filter: ${j.filter ?? 'sshd'}`, `    actions: [${j.action}]`,
         `    tracker: { max_failures: ${j.maxFailures ?? 3} }`, ...(j.ban ? [`    ban: { time: ${j.ban} }`] : []),
       ]),
     ].join('\n'));
@@ -72,6 +72,32 @@ describe('reloading the daemon', () => {
     fail(d, 'mail', '203.0.113.6', 3);
     await settle();
     expect(calls('fw')).toContain('ban 203.0.113.6');
+  });
+
+  it('reads a file once for the jails that share it, each line offered to the jails that can match it, and keeps it on reload', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'dd-reload-'));
+    const fw = recorder('fw');
+    writeFileSync(join(dir, 'auth.log'), '');
+    const jails = { sshd: { action: 'fw', file: 'auth' }, pure: { action: 'fw', file: 'auth', filter: 'pure-ftpd' } };
+    const d = await start(config(jails, { fw }));
+    const source = d.jails.get('sshd')?.sources[0];
+    expect(d.jails.get('pure')?.sources).toEqual([source]);
+    const ftp = 'Jan  2 03:04:05 web1 pure-ftpd: (?@203.0.113.7) [WARNING] Authentication failed for user [admin]';
+    appendFileSync(join(dir, 'auth.log'), `${[line('203.0.113.5'), line('203.0.113.5'), ftp].join('\n')}\n`);
+    await settle();
+    expect(source?.counters.lines).toBe(3);
+    expect(d.jails.get('sshd')?.counters).toMatchObject({ lines: 3, matched: 2 });
+    expect(d.jails.get('pure')?.counters).toMatchObject({ lines: 3, matched: 1 });
+    // Routed: the sshd filter never saw the pure-ftpd line, nor pure-ftpd's the sshd lines.
+    expect(d.jails.get('sshd')?.filter.counters.lines).toBe(2);
+    expect(d.jails.get('pure')?.filter.counters.lines).toBe(1);
+    await d.reload(config({ ...jails, pure: { ...jails.pure, maxFailures: 5 } }, { fw }));
+    expect(d.jails.get('pure')?.sources[0]).toBe(source);
+    appendFileSync(join(dir, 'auth.log'), `${line('203.0.113.5')}\n`);
+    await settle();
+    expect(calls('fw')).toEqual(['ban 203.0.113.5']);
+    // The rebuilt jail counts from the reload on; it still gets every line of the source it shares.
+    expect(d.jails.get('pure')?.counters.lines).toBe(1);
   });
 
   it('rebuilds a jail whose ban policy changed but keeps its tracker, whose config did not', async () => {

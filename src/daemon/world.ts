@@ -1,6 +1,6 @@
 import type { Action } from '../actions/action.js';
 import { createAction, type ActionType } from '../actions/index.js';
-import type { Config } from '../config/types.js';
+import type { Config, SourceConfig } from '../config/types.js';
 import type { Address } from '../core/address.js';
 import { createCidrSet, parseCidr, type Cidr, type CidrSet } from '../core/cidr.js';
 import type { Clock } from '../core/clock.js';
@@ -13,7 +13,7 @@ import type { Notifier } from '../notifiers/notifier.js';
 import type { NotifierType } from '../notifiers/options.js';
 import { createSource } from '../sources/index.js';
 import { withExtraLineTime } from '../sources/line-time-extra.js';
-import type { PositionStore } from '../sources/source.js';
+import type { PositionStore, Source } from '../sources/source.js';
 import { createTracker } from '../trackers/index.js';
 import { createJail, type Jail } from './jail.js';
 import { sameConfig, sameList } from './same.js';
@@ -22,7 +22,7 @@ import { sameConfig, sameList } from './same.js';
  * Everything the daemon builds from one config: actions, notifiers, whitelist and jails. A reload builds the
  * next world from the previous one, reusing every part whose config did not change, so an unchanged jail
  * keeps its tracker state, a jail whose tracker config is unchanged keeps its counts, and sources whose config
- * is unchanged keep following their files without a pause.
+ * is unchanged keep following their files without a pause. Jails with the same source entry share the source.
  */
 export interface World {
   readonly config: Config;
@@ -34,7 +34,16 @@ export interface World {
   readonly jails: ReadonlyMap<string, Jail>;
   /** Per jail, the filter definition it was compiled from, to tell whether a reload changed it. */
   readonly filterKeys: ReadonlyMap<string, string>;
+  /**
+   * Every source, by its config ({@link sourceKey}): jails whose source entries are the same share one
+   * reader, so a file is read (and its position kept) once however many jails watch it.
+   */
+  readonly sources: ReadonlyMap<string, Source>;
 }
+
+/** What makes two source entries one source: everything but where they were written, and the line cap. */
+const sourceKey = (sc: SourceConfig, maxLineLength: number): string =>
+  JSON.stringify([sc.type, sc.path ?? null, sc.options, maxLineLength]);
 
 export interface WorldDeps {
   readonly clock: Clock;
@@ -76,6 +85,19 @@ export function buildWorld(config: Config, deps: WorldDeps, previous?: World): W
 
   const jails = new Map<string, Jail>();
   const filterKeys = new Map<string, string>();
+  const sources = new Map<string, Source>();
+  // Kept from the previous world when its config is unchanged: it keeps following its files without a pause.
+  const sourcesOf = (jail: string, configs: readonly SourceConfig[]): Source[] => [...new Set(configs.map((sc) => {
+    const key = sourceKey(sc, config.maxLineLength);
+    let s = sources.get(key) ?? previous?.sources.get(key);
+    if (!s) {
+      const made = createSource(sc, { clock, log, positions: deps.positions, maxLineLength: config.maxLineLength });
+      if (!made.ok) throw new Error(`Cannot create source for jail "${jail}": ${made.error}`);
+      s = made.value;
+    }
+    sources.set(key, s);
+    return s;
+  }))];
   for (const jc of config.jails.values()) {
     if (!jc.enabled) continue;
     const file = findFilter(jc.filter.name, config.filterDirs);
@@ -91,6 +113,7 @@ export function buildWorld(config: Config, deps: WorldDeps, previous?: World): W
     const sameFilter = old !== undefined && previous?.filterKeys.get(jc.name) === filterKey;
     if (old && sameFilter && sameConfig(old.config, jc) && sameList(old.actions, jailActions) && sameList(old.notifiers, jailNotifiers)
       && previous?.config.hitsPerAddress === config.hitsPerAddress) {
+      sourcesOf(jc.name, jc.sources);
       jails.set(jc.name, old);
       continue;
     }
@@ -101,12 +124,7 @@ export function buildWorld(config: Config, deps: WorldDeps, previous?: World): W
       // Replays time failures by their lines: web server formats too (line-time-extra.ts).
       filter = jc.useLineTime ? withExtraLineTime(compiled.value) : compiled.value;
     }
-    const keepSources = old && sameConfig(old.config.sources, jc.sources) && previous?.config.maxLineLength === config.maxLineLength;
-    const sources = keepSources ? old.sources : jc.sources.map((sc) => {
-      const s = createSource(sc, { clock, log, positions: deps.positions, maxLineLength: config.maxLineLength });
-      if (!s.ok) throw new Error(`Cannot create source for jail "${jc.name}": ${s.error}`);
-      return s.value;
-    });
+    const sources = sourcesOf(jc.name, jc.sources);
     jails.set(jc.name, createJail({
       config: jc, filter, sources, actions: jailActions, notifiers: jailNotifiers,
       tracker: old && sameConfig(old.config.tracker, jc.tracker) ? old.tracker : createTracker(jc.tracker, { clock }),
@@ -115,7 +133,7 @@ export function buildWorld(config: Config, deps: WorldDeps, previous?: World): W
       onOffence: deps.onOffence,
     }));
   }
-  return { config, whitelist: createCidrSet([...config.whitelist, ...self]), self, actions, notifiers, jails, filterKeys };
+  return { config, whitelist: createCidrSet([...config.whitelist, ...self]), self, actions, notifiers, jails, filterKeys, sources };
 }
 
 /** Parts of `previous` that `next` no longer uses, to be closed once the switch is done. */

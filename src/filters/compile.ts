@@ -1,4 +1,4 @@
-import { parseAddress } from '../core/address.js';
+import { createAddressInterner } from '../core/address.js';
 import { realClock } from '../core/clock.js';
 import type { Clock } from '../core/clock.js';
 import { err, ok } from '../core/types.js';
@@ -9,6 +9,7 @@ import { HOST_GROUP, HOST_PATTERN } from './host.js';
 import { DATE_PATTERN, SYSLOG_PATTERN, parseLineTime } from './line-time.js';
 import { isChecked } from './checked.js';
 import type { FilterDef } from './load.js';
+import { programWords, requiresSyslogHead } from './program.js';
 import { safetyProblem } from './regex/safety.js';
 import { createSessions, roleOf } from './session.js';
 
@@ -158,6 +159,7 @@ export function compileFilter(def: FilterDef, options: CompileOptions): Result<F
   const ignoreCount = ignoreRes.length;
   const sessionId = def.session?.id ?? '';
   const sessions = def.session === undefined ? undefined : createSessions(def.session);
+  const addresses = createAddressInterner();
 
   // The hot path: no allocation unless a rule matches (exec returns null otherwise), no closures per line.
   function match(line: string): Match | undefined {
@@ -183,7 +185,7 @@ export function compileFilter(def: FilterDef, options: CompileOptions): Result<F
         return undefined;
       }
       const candidate = m.groups?.[HOST_GROUP];
-      let address = candidate === undefined ? undefined : parseAddress(candidate);
+      let address = candidate === undefined ? undefined : addresses.parse(candidate);
       if (address === undefined && (candidate !== undefined || sessions === undefined)) {
         counters.badAddress++;
         return undefined;
@@ -205,7 +207,11 @@ export function compileFilter(def: FilterDef, options: CompileOptions): Result<F
     return undefined;
   }
 
-  const filter: Filter = { name: def.name, rules, ruleInfo, counters, match };
+  const routed = {
+    ...(def.programs === undefined ? {} : { programs: programWords(def.programs) }),
+    ...(requiresSyslogHead(def.prefix) ? { syslogOnly: true } : {}),
+  };
+  const filter: Filter = { name: def.name, rules, ruleInfo, counters, match, ...routed };
   // A fast path reads lines alone: a filter with sessions never gets one, whatever its rules.
   return ok(options.fastPath === false || sessions !== undefined ? filter : withFastPath(def, options, filter));
 }

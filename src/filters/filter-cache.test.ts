@@ -45,7 +45,7 @@ describe('the shipped filters\' cache', () => {
     const own = path.join(dir, 'own');
     mkdirSync(own);
     const text = [
-      String.raw`prefix: '<SYSLOG>sshd\[(?<pid>\d{1,10})\]: '`, 'session: { id: pid, max: 3, expire: 5m }', 'prefilter: [sshd]', 'failregex:',
+      String.raw`prefix: '<SYSLOG>sshd\[(?<pid>\d{1,10})\]: '`, 'session: { id: pid, max: 3, expire: 5m }', 'prefilter: [sshd]', 'programs: [sshd]', 'failregex:',
       String.raw`  - 'Failed password for .* from <HOST> port \d{1,5} ssh2$'`,
       String.raw`  - { rule: 'Connection from <HOST> port \d{1,5}$', session: nofail }`,
       "ignoreregex: [' from 10\\.']", 'modes: { extra: { description: more, failregex: [" Bad <HOST>$"] } }', ''].join('\n');

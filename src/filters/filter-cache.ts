@@ -22,6 +22,7 @@ interface Stored {
   readonly ignoreregex: readonly string[];
   readonly modes: readonly (readonly [string, FilterModeDef])[];
   readonly lines: readonly (readonly [string, number])[] | null;
+  readonly programs: readonly string[] | null;
   readonly session: FilterDef['session'] | null;
   readonly flags: FilterDef['flags'] | null;
 }
@@ -29,17 +30,18 @@ export type FilterCache = ReadonlyMap<string, Entry>;
 
 const store = (d: FilterDef): Stored => ({
   description: d.description, prefix: d.prefix, prefilter: d.prefilter ?? null, failregex: d.failregex,
-  ignoreregex: d.ignoreregex, modes: [...d.modes], lines: d.lines ? [...d.lines] : null, session: d.session ?? null,
+  ignoreregex: d.ignoreregex, modes: [...d.modes], lines: d.lines ? [...d.lines] : null, programs: d.programs ?? null, session: d.session ?? null,
   flags: d.flags ?? null,
 });
 
 /** The definition as `parseFilterText` returns it, key for key (the daemon compares definitions by their JSON). */
 function restore(s: Stored, file: string): FilterDef {
   const name = path.basename(file).replace(/\.ya?ml$/, '');
-  const def: FilterDef = {
+  const base: FilterDef = {
     name, file, description: s.description, prefix: s.prefix, prefilter: s.prefilter ?? undefined, failregex: s.failregex,
     ignoreregex: s.ignoreregex, modes: new Map(s.modes), ...(s.lines ? { lines: new Map(s.lines) } : {}),
   };
+  const def = s.programs ? { ...base, programs: s.programs } : base;
   return s.session ? { ...def, session: s.session, flags: s.flags ?? {} } : def;
 }
 

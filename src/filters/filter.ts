@@ -56,5 +56,13 @@ export interface Filter {
    */
   readonly ruleInfo?: readonly RuleInfo[];
   readonly counters: FilterCounters;
+  /**
+   * The program words (filters/program.ts) of the lines this filter can match, from its `programs:`: a line
+   * whose head names another program is never offered to `match`. `undefined`: offer every line. A wrapper
+   * that lets `match` accept more lines must drop it.
+   */
+  readonly programs?: readonly string[];
+  /** Every line this filter can match starts with a `<SYSLOG>` head (its prefix says so: filters/program.ts). */
+  readonly syslogOnly?: boolean;
   match(line: string): Match | undefined;
 }

@@ -13,13 +13,25 @@
  * that wants such lines writes `(?:<SYSLOG>)?` and gives up that check.
  */
 const PRIORITY = String.raw`(?: <[a-z0-9]{1,12}\.[a-z0-9]{1,12}>)?`;
-const BSD = String.raw`[A-Z][a-z]{2} {1,2}\d{1,2} \d{2}:\d{2}:\d{2}(?:\.\d{1,9})?${PRIORITY}`;
-const ISO = String.raw`\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:Z|[+-]\d{2}(?::?\d{2})?)?`;
+const BSD_TIME = String.raw`[A-Z][a-z]{2} {1,2}\d{1,2} \d{2}:\d{2}:\d{2}(?:\.\d{1,9})?`;
+const BSD = `${BSD_TIME}${PRIORITY}`;
+const ISO_CLOCK = String.raw`\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:Z|[+-]\d{2}(?::?\d{2})?)?`;
+const ISO = String.raw`\d{4}-\d{2}-\d{2}[T ]${ISO_CLOCK}`;
 const FULL = String.raw`[A-Z][a-z]{2} \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d{1,9})? [A-Za-z0-9+_/-]{1,32}`;
 const UNIX = String.raw`\d{9,11}(?:\.\d{1,9})?`;
 
 /** The regex source `<SYSLOG>` expands to: a head and the host name, with the space after it. No groups. */
 export const SYSLOG_PATTERN = String.raw`(?:${BSD}|${ISO}|${FULL}|${UNIX}) \S{1,255} `;
+
+/**
+ * The heads `<SYSLOG>` matches in exactly one way, for the line router (filters/program.ts), and only those
+ * that no other format a shipped filter reads could be taken for: not the FreeBSD priority (`Nov 25
+ * 16:55:59 <auth.info> web1 sshd: …` is also a head whose host is `<auth.info>`), not an ISO time with a
+ * space for its `T` (Exim's own log), and no host that starts with `<` or `[` or ends with `:` (a program's
+ * text right after a bare time, in Dovecot's and vsftpd's own logs).
+ */
+export const PLAIN_HEAD_PATTERN =
+  String.raw`(?:${BSD_TIME}|\d{4}-\d{2}-\d{2}T${ISO_CLOCK}|${FULL}|${UNIX}) (?![<[])\S{1,255}(?<!:) `;
 
 const SLASH = String.raw`\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}`;
 const CTIME = String.raw`[A-Z][a-z]{2} [A-Z][a-z]{2} {1,2}\d{1,2} \d{2}:\d{2}:\d{2}(?:\.\d{1,9})? \d{4}`;

@@ -12,6 +12,7 @@ import { cachedDef, readFilterCache, type FilterCache } from './filter-cache.js'
 import { checkPrefix, checkRule } from './compile.js';
 import { validator } from './load-yaml.js';
 import type { Entry, Item, Report } from './load-yaml.js';
+import { PROGRAM_NAME } from './program.js';
 import { SESSION_DEFAULTS, SESSION_FLAGS } from './session.js';
 import type { SessionDef, SessionFlag } from './session.js';
 
@@ -37,6 +38,12 @@ export interface FilterDef {
    * lines with none of them skip the regexes.
    */
   readonly prefilter: readonly string[] | undefined;
+  /**
+   * A promise like `prefilter`: every line the filter can match that starts with a certain syslog head
+   * (filters/program.ts) was written by one of these programs, judged by the name's first word. The daemon
+   * then offers such lines only to the filter whose programs include their writer's; `undefined`: every line.
+   */
+  readonly programs?: readonly string[];
   readonly failregex: readonly string[];
   readonly ignoreregex: readonly string[];
   /** In file order, which is also the order their rules are tried in. */
@@ -62,7 +69,7 @@ export const shippedFiltersDir = path.resolve(path.dirname(fileURLToPath(import.
 const NAME = /^[a-z0-9][a-z0-9_-]*$/i;
 /** `normal` is what a jail gets with no mode enabled, so no file may define a mode under that name. */
 const MODE_NAME = /^[a-z][a-z0-9_-]*$/;
-const TOP_KEYS = new Set(['description', 'prefix', 'prefilter', 'session', 'failregex', 'ignoreregex', 'modes']);
+const TOP_KEYS = new Set(['description', 'prefix', 'prefilter', 'programs', 'session', 'failregex', 'ignoreregex', 'modes']);
 const MODE_KEYS = new Set(['description', 'failregex']);
 const SESSION_KEYS = new Set(['id', 'max', 'expire']);
 /** A failregex written as a mapping: the rule and its session flags. */
@@ -151,6 +158,16 @@ export function parseFilterText(text: string, file: string): LoadResult {
     fail(prefilterEntry?.value, 'prefilter', 'Expected a non-empty string or a list of them (or no "prefilter")');
   }
 
+  const programsEntry = top.get('programs');
+  const programs = v.strings(programsEntry, 'programs');
+  if (programsEntry !== undefined && programs?.length === 0) {
+    fail(programsEntry.value, 'programs', 'Expected at least one program name (or no "programs")');
+  }
+  for (const p of programs ?? []) {
+    if (!PROGRAM_NAME.test(p.text)) {
+      fail(p.node, `programs[${p.index}]`, `Invalid program name "${p.text}": a letter, digit or "_" first, then no space, ":", "[" or "]", 64 characters at most`);
+    }
+  }
   const session = sessionDef(top.get('session'), prefix, v, fail);
   const lines = new Map<string, number>();
   const flags: Record<string, readonly SessionFlag[]> = {};
@@ -222,7 +239,8 @@ export function parseFilterText(text: string, file: string): LoadResult {
 
   if (errors.length > 0) return { ok: false, errors };
   const name = path.basename(file).replace(/\.ya?ml$/, '');
-  const value: FilterDef = { name, file, description, prefix, prefilter, failregex, ignoreregex, modes, lines };
+  const base: FilterDef = { name, file, description, prefix, prefilter, failregex, ignoreregex, modes, lines };
+  const value = programs === undefined ? base : { ...base, programs: programs.map((p) => p.text) };
   return { ok: true, value: markChecked(session ? { ...value, session, flags } : value) };
 }
 

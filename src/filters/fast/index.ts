@@ -11,7 +11,7 @@
  * its fingerprint (fast.test.ts says when, and prints the new one).
  */
 import { createHash } from 'node:crypto';
-import { ipv4Address, parseAddress, parseIPv4Bytes, type Address } from '../../core/address.js';
+import { createAddressInterner, parseAddress, parseIPv4Bytes, type Address } from '../../core/address.js';
 import { realClock } from '../../core/clock.js';
 import { literalsRegex, type CompileOptions } from '../compile.js';
 import type { Filter, Match } from '../filter.js';
@@ -98,26 +98,15 @@ export function withFastPath(def: FilterDef, options: CompileOptions, filter: Fi
   const scratch = Buffer.allocUnsafe(3 * Math.min(SCRATCH_UNITS, maxLineLength));
   // One string per address seen lately: fewer allocations, and Maps and Sets downstream hash it only once.
   // IPv4 by value (as int32, which V8 keeps unboxed), IPv6 by its text as written; `null`: <HOST> refuses it.
-  const v4Keys = new Int32Array(V4_SLOTS);
-  const v4Texts = new Array<Address | undefined>(V4_SLOTS).fill(undefined);
+  const v4 = createAddressInterner(V4_SLOTS);
   const interned6 = new Map<string, Address | undefined | null>();
 
   /** The address of the candidate `b[st.hostStart, st.hostEnd)`; `null`: not one <HOST> takes whole. */
   function addressAt(b: Uint8Array): Address | undefined | null {
     const { hostStart, hostEnd } = st;
-    const v4 = parseIPv4Bytes(b, hostStart, hostEnd);
-    if (v4 >= 0) {
-      // A strict dotted quad is what <HOST>'s IPv4 branch matches, and its own canonical text.
-      const key = v4 | 0;
-      const slot = Math.imul(key, 0x9e3779b1) >>> 16;
-      let address = v4Texts[slot];
-      if (address === undefined || v4Keys[slot] !== key) {
-        address = ipv4Address(v4);
-        v4Keys[slot] = key;
-        v4Texts[slot] = address;
-      }
-      return address;
-    }
+    const value = parseIPv4Bytes(b, hostStart, hostEnd);
+    // A strict dotted quad is what <HOST>'s IPv4 branch matches, and its own canonical text.
+    if (value >= 0) return v4.ofIPv4(value);
     const text = latin1(b, hostStart, hostEnd);
     let known = interned6.get(text);
     if (known === undefined && !interned6.has(text)) {

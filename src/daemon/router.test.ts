@@ -1,0 +1,159 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEFAULTS } from '../config/defaults.js';
+import { createCidrSet } from '../core/cidr.js';
+import type { LogLine } from '../core/types.js';
+import { compileFilter } from '../filters/compile.js';
+import type { Filter } from '../filters/filter.js';
+import { loadFilterFile, parseSamples, shippedFiltersDir } from '../filters/load.js';
+import { programWord, requiresSyslogHead } from '../filters/program.js';
+import { createTracker } from '../trackers/index.js';
+import { createJail, type Jail } from './jail.js';
+import { createLineRouter } from './router.js';
+
+// The router may only leave out lines a filter cannot match. Every shipped filter (all modes on) as a jail,
+// once behind the router and once fed every line, over the sample lines of every filter and hostile
+// variants of them: both must see the same matches, in the same order, and end with the same counters.
+const names = readdirSync(shippedFiltersDir).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -5)).sort();
+const samples = names.flatMap((n) => parseSamples(readFileSync(path.join(shippedFiltersDir, `${n}.samples`), 'utf8')).samples.map((s) => s.text));
+
+function mulberry32(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const BSD = /^[A-Z][a-z]{2} {1,2}\d{1,2} \d{2}:\d{2}:\d{2}/;
+const HEADS = ['Nov 25 16:55:59', 'Nov  5 16:55:59', 'Nov 25 16:55:59.123456', 'Nov 25 16:55:59 <auth.info>',
+  'Nov 25 16:55:59 <authpriv.notice>', '2026-11-25T16:55:59.123456+00:00', '2026-11-25T16:55:59+0000', '2026-11-25 16:55:59',
+  '2026-11-25T16:55:59Z', 'Wed 2026-11-25 16:55:59 UTC', 'Wed 2026-11-25 16:55:59.1 Europe/Berlin', '1764089759.123456',
+  '1764089759', 'Nov 25 16:55', 'Nov 25 2026 16:55:59', 'Wed Nov 25 16:55:59 2026', '2026/11/25 16:55:59', ''];
+const HOSTS = ['web1', '<auth.info>', '<x.y>', '[pid', 'imap-login:', 'auth:', 'h'.repeat(255), 'h'.repeat(256), '::1',
+  '203.0.113.9', 'a\tb', 'auth.info', '-'];
+const PROGRAMS = ['sshd', 'sshd-session', 'sshdx', 'ssh', 'xsshd', 'postfix/smtpd', 'postfix-out/smtpd', 'pure-ftpd',
+  'pure', 'dovecot', 'auth', 'auth-worker(12)', 'wp(blog)', 'exim4', 'nginx', 'apache2', '(sd-pam)', 'CRON', 'su', 'dropbear'];
+const JUNK = [' ', '  ', '\t', ':', '[', ']', '<', '>', '(', ')', '.', '-', '_', 'a', 'Z', '7', '\u00a0', '\u2028', ''];
+
+/** Variants of a sample line: other heads, hosts and programs, spacing, and random edits. */
+function variants(line: string, rnd: () => number): string[] {
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(rnd() * list.length)]!;
+  const out = [line];
+  const head = BSD.exec(line)?.[0];
+  if (head !== undefined) {
+    const rest = line.slice(head.length);
+    const m = /^ (\S+) ([^[:\s]+)(.*)$/.exec(rest);
+    for (let i = 0; i < 4; i++) out.push(`${pick(HEADS)}${rest}`);
+    if (m) {
+      const [, host = '', program = '', tail = ''] = m;
+      for (let i = 0; i < 4; i++) out.push(`${head} ${pick(HOSTS)} ${program}${tail}`);
+      for (let i = 0; i < 6; i++) out.push(`${pick(HEADS)} ${pick(HOSTS)} ${pick(PROGRAMS)}${tail}`);
+      out.push(`${head} ${host} ${program}${tail.replace(/^\[\d+\]/, '')}`, `${head}  ${host} ${program}${tail}`, `${head} ${host}  ${program}${tail}`);
+      out.push(`${head} ${host} ${tail.replace(/^\[\d+\]: /, '')}`, `${head} <auth.info> ${host} ${program}${tail}`);
+    }
+  } else {
+    for (let i = 0; i < 3; i++) out.push(`${pick(HEADS)} ${pick(HOSTS)} ${line}`, `${pick(HEADS)} ${line}`);
+  }
+  for (let i = 0; i < 6; i++) {
+    const at = Math.floor(rnd() * Math.min(line.length, 60));
+    const cut = Math.floor(rnd() * 3);
+    out.push(line.slice(0, at) + pick(JUNK) + line.slice(at + cut));
+  }
+  return out;
+}
+
+interface Run { jails: Jail[]; seen: Map<string, string[]>; offences: string[] }
+
+function build(): Run {
+  const seen = new Map<string, string[]>();
+  const offences: string[] = [];
+  const jails = names.map((name) => {
+    const def = loadFilterFile(path.join(shippedFiltersDir, `${name}.yaml`));
+    if (!def.ok) throw new Error(`Cannot load ${name}`);
+    const compiled = compileFilter(def.value, { modes: [...def.value.modes.keys()], maxLineLength: DEFAULTS.maxLineLength });
+    if (!compiled.ok) throw new Error(compiled.error);
+    const log: string[] = [];
+    seen.set(name, log);
+    const inner = compiled.value;
+    const filter: Filter = { ...inner, match: (line) => {
+      const m = inner.match(line);
+      if (m) log.push(`${m.rule} ${m.address} ${line}`);
+      return m;
+    } };
+    return createJail({
+      config: { name, useLineTime: false } as Jail['config'], filter, sources: [], actions: [], notifiers: [],
+      tracker: createTracker(DEFAULTS.tracker, { clock: { now: () => 0, setTimer: () => () => {} } }),
+      whitelist: createCidrSet([]), hitsPerAddress: 3, isBanned: () => false,
+      onOffence: (o) => { offences.push(`${o.jail} ${o.address}`); },
+    });
+  });
+  return { jails, seen, offences };
+}
+
+function feed(lines: readonly string[], route: boolean): Run {
+  const run = build();
+  const router = createLineRouter(run.jails);
+  for (let i = 0; i < lines.length; i += 100) {
+    const batch: LogLine[] = lines.slice(i, i + 100).map((text) => ({ text, source: 'test', receivedAt: 0 }));
+    if (route) router.deliver(batch);
+    else for (const j of run.jails) j.handle(batch);
+  }
+  return run;
+}
+
+describe('the line router', () => {
+  it('gives every jail the same matches and counters as reading every line, on hostile variants of all samples', () => {
+    const rnd = mulberry32(9);
+    // Four rounds, then variants of some variants: edits on top of changed heads.
+    const first = [1, 2, 3, 4].flatMap(() => samples.flatMap((s) => variants(s, rnd)));
+    const lines = [...first, ...first.filter(() => rnd() < 0.2).flatMap((s) => variants(s, rnd))];
+    expect(lines.length).toBeGreaterThan(40_000);
+    const routed = feed(lines, true), every = feed(lines, false);
+    for (const name of names) expect(routed.seen.get(name), name).toEqual(every.seen.get(name));
+    expect(routed.offences).toEqual(every.offences);
+    expect(routed.jails.map((j) => j.counters)).toEqual(every.jails.map((j) => j.counters));
+    // The comparison means something only if the router left lines out and the filters matched plenty.
+    const tested = routed.jails.reduce((n, j) => n + j.filter.counters.lines, 0);
+    expect(tested).toBeLessThan(lines.length * names.length * 0.6);
+    expect([...routed.seen.values()].every((l) => l.length > 0)).toBe(true);
+  });
+
+  it('offers a filter with no programs and no syslog prefix every line', () => {
+    const run = build();
+    const plain = run.jails.map((j) => ({ ...j, filter: { ...j.filter, programs: undefined, syslogOnly: undefined } }));
+    const got: number[] = [];
+    const jails = [run.jails[0]!, { ...plain[1]!, handle: (lines: readonly LogLine[]) => { got.push(lines.length); } }];
+    createLineRouter(jails).deliver(['x', 'Nov 25 16:55:59 h sshd[1]: y', '[Wed] z'].map((text) => ({ text, source: 's', receivedAt: 0 })));
+    expect(got).toEqual([3]);
+  });
+});
+
+describe('programWord', () => {
+  it('reads the first word of the program after a certain head', () => {
+    expect(programWord('Nov 25 16:55:59 web1 sshd-session[12]: x')).toBe('sshd');
+    expect(programWord('2026-11-25T16:55:59.1+00:00 web1 postfix/smtpd[3]: x')).toBe('postfix');
+    expect(programWord('Nov 25 16:55:59 web1 (sd-pam): x')).toBe('');
+  });
+
+  it('is not sure of a priority, an ISO time with a space, or a host that could be a program', () => {
+    for (const line of ['Nov 25 16:55:59 <auth.info> web1 sshd: x', '2026-11-25 16:55:59 web1 sshd: x',
+      'Nov 25 16:55:59 imap-login: Info: x', 'Wed Nov 25 16:55:59 2026 [pid 1] x', 'Nov 25 16:55:59 [pid 1] x',
+      'Nov 25 16:55:59 a\tb sshd: x', `Nov 25 16:55:59 ${'h'.repeat(256)} sshd: x`]) expect(programWord(line), line).toBeUndefined();
+  });
+});
+
+describe('requiresSyslogHead', () => {
+  it('holds only for a prefix that starts with <SYSLOG> and has no alternative outside a group', () => {
+    expect(requiresSyslogHead('<SYSLOG>sshd(?:-a|-b)?(?:\\[\\d{1,10}\\])?: ')).toBe(true);
+    expect(requiresSyslogHead('<SYSLOG>[|(]x')).toBe(true);
+    expect(requiresSyslogHead('<SYSLOG>a|b')).toBe(false);
+    expect(requiresSyslogHead('<SYSLOG>a\\(|b')).toBe(false);
+    expect(requiresSyslogHead('(?:<SYSLOG>)?a')).toBe(false);
+    expect(requiresSyslogHead('<SYSLOG>?a')).toBe(false);
+    expect(requiresSyslogHead('')).toBe(false);
+  });
+});
