@@ -164,8 +164,11 @@ const DISCONNECTED = lit('Disconnected from ');
 function readProgram(b: Uint8Array, at: number, e: number): number {
   if (!has(b, at, e, SSHD)) return -1;
   let i = at + 4;
-  if (has(b, i, e, SESSION)) i += 8;
-  else if (has(b, i, e, AUTH)) i += 5;
+  // Nearly every line has "[" or ":" here; only a "-" can start either suffix.
+  if (i < e && b[i] === 45 /* - */) {
+    if (has(b, i, e, SESSION)) i += 8;
+    else if (has(b, i, e, AUTH)) i += 5;
+  }
   if (i < e && b[i] === 91 /* [ */) {
     const start = ++i;
     while (i < e && isDigit(b[i]!)) i++;
