@@ -127,6 +127,20 @@ describe('createCidrSet', () => {
     }
   });
 
+  it('agrees with cidrContains on random IPv6 addresses beside its networks\' edges', () => {
+    let seed = 5;
+    const rnd = (n: number): number => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return (seed >>> 8) % n; };
+    const nets = ['2001:db8::/32', '2001:db8:ab00::/41', 'fe80::/10', '::1', '2001:db8:1::1', '64:ff9b::/96', '10.0.0.0/8'].map(cidr);
+    const s = createCidrSet(nets);
+    const hex = (n: number): string => n.toString(16);
+    for (let i = 0; i < 5000; i++) {
+      const g = [[0x2001, 0xdb8], [0x2001, 0xdb9], [0xfe80 + rnd(0x80), rnd(2)], [0x64, 0xff9b], [0, 0]][rnd(5)]!;
+      const text = `${hex(g[0]!)}:${hex(g[1]!)}:${hex(rnd(4) === 0 ? 0xab00 + rnd(0x100) : rnd(0x10000))}::${hex(rnd(3))}`;
+      const a = addr(text);
+      expect(s.has(a), text).toBe(nets.some((n) => cidrContains(n, a)));
+    }
+  });
+
   it('contains nothing when empty', () => {
     expect(createCidrSet([]).has(addr('1.2.3.4'))).toBe(false);
   });

@@ -1,4 +1,4 @@
-import { addressBytes, isIPv4, parseAddress, parseIPv4Span, type Address } from './address.js';
+import { addressBytes, isIPv4, parseAddress, parseIPv4Span, parseIPv6Into, type Address } from './address.js';
 
 /** A validated network: canonical base address and prefix length (in the family's own bits). */
 export interface Cidr {
@@ -78,6 +78,13 @@ export function createCidrSet(cidrs: readonly Cidr[]): CidrSet {
     const mask = n.cidr.prefix === 0 ? 0 : (~0 << (32 - n.cidr.prefix)) >>> 0;
     return { cidr: n.cidr, mask, base: (parseIPv4Span(n.cidr.base, 0, n.cidr.base.length) & mask) >>> 0 };
   });
+  // IPv6 networks as eight 16-bit groups of base and mask.
+  const v6Nets = compiled.filter((n) => !n.v4).map((n) => {
+    const mask = Array.from({ length: 8 }, (_, i) => (n.mask[2 * i]! << 8) | n.mask[2 * i + 1]!);
+    const base = Array.from({ length: 8 }, (_, i) => ((n.base[2 * i]! << 8) | n.base[2 * i + 1]!) & mask[i]!);
+    return { cidr: n.cidr, mask, base };
+  });
+  const groups = [0, 0, 0, 0, 0, 0, 0, 0];
   const exact4 = new Set<number>();
   // As int32, which V8 keeps unboxed: half of all addresses are above 2^31 as unsigned numbers.
   for (const c of exact.values()) if (isIPv4(c.base)) exact4.add(parseIPv4Span(c.base, 0, c.base.length) | 0);
@@ -94,13 +101,13 @@ export function createCidrSet(cidrs: readonly Cidr[]): CidrSet {
       for (const n of v4Nets) if (((v4 & n.mask) >>> 0) === n.base) return n.cidr;
       return undefined;
     }
-    const a = addressBytes(address);
-    outer: for (const n of compiled) {
-      if (n.v4) continue;
-      for (let i = 0; i < 16; i++) {
-        const m = n.mask[i] as number;
+    // IPv6: into eight groups of a reused array, masked group by group; no bytes allocated per check.
+    if (!parseIPv6Into(address, 0, address.length, groups)) return undefined;
+    outer: for (const n of v6Nets) {
+      for (let i = 0; i < 8; i++) {
+        const m = n.mask[i]!;
         if (m === 0) break;
-        if (((a[i] as number) & m) !== ((n.base[i] as number) & m)) continue outer;
+        if ((groups[i]! & m) !== n.base[i]) continue outer;
       }
       return n.cidr;
     }
