@@ -11,10 +11,14 @@ import { createApplier, groupByAction, verifyActions } from './apply.js';
 import type { Daemon, DaemonCounters, DaemonDeps, ReloadOutcome } from './daemon-types.js';
 import { createSourceFollower } from './follow.js';
 import { lastWindow } from './last-window.js';
+import { createQuietWatch } from './quiet.js';
 import { selfAddresses } from './self-addresses.js';
 import { banMoves, buildWorld, leftovers, restartKeys, usedActions, type World } from './world.js';
 
 export type { Daemon, DaemonCounters, DaemonDeps, ManualBan, ReloadOutcome, ReloadSummary } from './daemon-types.js';
+
+/** How long the sources must deliver nothing before `onQuiet` (half a second to a second after the last line). */
+const QUIET_MS = 500;
 
 /** Builds the whole pipeline from a validated config. Throws only for what the config check cannot see. */
 export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
@@ -174,7 +178,11 @@ export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
     }
   }
 
-  const followSources = (): Promise<void> => follower.follow(world.jails, (jail, lines) => world.jails.get(jail)?.handle(lines));
+  const quiet = deps.onQuiet && createQuietWatch(clock, QUIET_MS, deps.onQuiet);
+  const followSources = (): Promise<void> => follower.follow(world.jails, (jail, lines) => {
+    quiet?.lines();
+    world.jails.get(jail)?.handle(lines);
+  });
 
   async function reload(next: Config): Promise<ReloadOutcome> {
     if (stopping) return { ok: false, errors: ['The daemon is stopping'] };
@@ -254,6 +262,7 @@ export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
       stopping = true;
       await reloading;
       for (const t of timers) t();
+      quiet?.stop();
       schedule.clear();
       await follower.stopAll();
       applier.close();
