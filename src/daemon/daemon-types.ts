@@ -19,6 +19,8 @@ export interface DaemonDeps {
   readonly selfAddresses?: () => Address[];
   /** Injected for tests; by default the daemon builds the notifiers the config defines. */
   readonly notifiers?: ReadonlyMap<string, Notifier>;
+  /** Called when the sources have delivered no line for a moment after delivering some (see quiet.ts). */
+  readonly onQuiet?: () => void;
 }
 
 export interface ManualBan { readonly forMs?: number; readonly permanent?: boolean; readonly force?: boolean }

@@ -12,10 +12,14 @@ import type { Daemon, DaemonCounters, DaemonDeps, ReloadOutcome } from './daemon
 import { createSourceFollower } from './follow.js';
 import { routersBySource } from './router.js';
 import { lastWindow } from './last-window.js';
+import { createQuietWatch } from './quiet.js';
 import { selfAddresses } from './self-addresses.js';
 import { banMoves, buildWorld, leftovers, restartKeys, usedActions, type World } from './world.js';
 
 export type { Daemon, DaemonCounters, DaemonDeps, ManualBan, ReloadOutcome, ReloadSummary } from './daemon-types.js';
+
+/** How long the sources must deliver nothing before `onQuiet` (half a second to a second after the last line). */
+const QUIET_MS = 500;
 
 /** Builds the whole pipeline from a validated config. Throws only for what the config check cannot see. */
 export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
@@ -175,9 +179,11 @@ export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
     }
   }
 
+  const quiet = deps.onQuiet && createQuietWatch(clock, QUIET_MS, deps.onQuiet);
   // Routers are built for the world that is live when a batch arrives: a reload may change who reads a source.
   let routes = { of: world, routers: routersBySource(world.jails.values()) };
   const followSources = (): Promise<void> => follower.follow(world.jails, (source, lines) => {
+    quiet?.lines();
     if (routes.of !== world) routes = { of: world, routers: routersBySource(world.jails.values()) };
     routes.routers.get(source)?.deliver(lines);
   });
@@ -260,6 +266,7 @@ export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
       stopping = true;
       await reloading;
       for (const t of timers) t();
+      quiet?.stop();
       schedule.clear();
       await follower.stopAll();
       applier.close();

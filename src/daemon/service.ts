@@ -7,7 +7,7 @@ import { startControlServer, type ControlServer } from '../control/server.js';
 import { openStore } from '../stores/index.js';
 import type { Store } from '../stores/store.js';
 import { createDaemon, type Daemon, type ReloadOutcome } from './daemon.js';
-import { endStartup, settleDaemonHeap } from './v8-flags.js';
+import { compactIdleHeap, endStartup, settleDaemonHeap } from './v8-flags.js';
 import type { LogOutput, LogSettings } from './logging.js';
 import { claimPidfileWaiting, releasePidfile } from './pidfile.js';
 
@@ -109,7 +109,7 @@ export async function runService(o: ServiceOptions): Promise<number> {
     const opened = await openStore(o.config.store, { clock: realClock, log });
     if (!opened.ok) throw new Error(opened.error);
     store = opened.value;
-    daemon = createDaemon(o.config, { clock: realClock, log, store, dryRun: o.dryRun });
+    daemon = createDaemon(o.config, { clock: realClock, log, store, dryRun: o.dryRun, onQuiet: () => { compactIdleHeap(); } });
     // Filters are compiled: what runs from here (the restore, the hot path) is worth optimising.
     endStartup();
     await daemon.start();

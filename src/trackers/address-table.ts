@@ -3,12 +3,15 @@ import { parseIPv4Span, parseIPv6Into, type Address } from '../core/address.js';
 /**
  * A map from {@link Address} to a fixed number of doubles and 32-bit integers per address, over typed arrays:
  * no object, array or string is kept per address. A `Map<string, number[]>` costs ~300 bytes per address in
- * V8 (1,000,000 addresses ≈ 400 MB, see docs/performance.md); this table costs 16 bytes of key, 8 of LRU
- * links, 8 of index and the payload, so the window tracker with 6 failures comes to ~56 bytes.
+ * V8 (1,000,000 addresses ≈ 400 MB, see docs/performance.md); this table costs 4 bytes of key (IPv6: 20), 8 of
+ * LRU links, 8 of index and the payload, so the window tracker with 6 failures comes to 52 bytes (IPv6: 68).
  *
- * - Keys are exact: the whole 128-bit address is stored (IPv4 as its IPv4-mapped form `::ffff:a.b.c.d`, which
- *   no canonical IPv6 address takes since parseAddress folds it), and a lookup compares all of it. The hash
- *   only picks where to start looking, so a collision costs a probe, never a wrong entry.
+ * - Keys are exact: the whole address is stored and a lookup compares all of it. The hash only picks where to
+ *   start looking, so a collision costs a probe, never a wrong entry. An IPv4 address is its 32-bit value in
+ *   the entry; an IPv6 one is a slot in a store of 128-bit keys beside the entries, and a bit per entry tells
+ *   the two apart. Most addresses a jail sees are IPv4, and a 16-byte key for each of them was 12 MB wasted
+ *   per million. The hash is that of the 128-bit form (IPv4 as `::ffff:a.b.c.d`, which no canonical IPv6
+ *   address takes since parseAddress folds it) either way.
  * - Index: open addressing with linear probing over an Int32Array at most half full, deletion by backward
  *   shift (no tombstones, so lookups stay short however many addresses come and go).
  * - Entries live in dense arrays reused through a free list, and form a doubly linked list from least to
@@ -50,10 +53,14 @@ const PAGE_SHIFT = 16;
 const PAGE = 1 << PAGE_SHIFT;
 const PAGE_MASK = PAGE - 1;
 const FIRST_PAGE = 64;
+/** IPv6 keys per page of their store, as a shift: 4,096 (64 KiB), added as needed and never freed either. */
+const V6_SHIFT = 12;
+const V6_PAGE = 1 << V6_SHIFT;
+const V6_MASK = V6_PAGE - 1;
 const NONE = -1;
-/** Slots of the cache of IPv6 keys (direct-mapped by the text's length and last ten characters). */
-const V6_SLOTS = 4096;
-const V6_MASK = V6_SLOTS - 1;
+/** Slots of the cache of parsed IPv6 texts (direct-mapped by the text's length and last ten characters). */
+const TEXT_SLOTS = 4096;
+const TEXT_MASK = TEXT_SLOTS - 1;
 
 /** fmix32 of MurmurHash3: every input bit reaches every output bit, so nearby addresses spread out. */
 function mix(h: number): number {
@@ -69,7 +76,9 @@ const V4_ROUNDS = mix(mix(mix(0) ^ 0) ^ 0xffff);
 
 export function createAddressTable(floatStride: number, intStride: number): AddressTable {
   // Page p holds entries [p·PAGE, (p+1)·PAGE); only page 0 may be smaller (FIRST_PAGE, doubling up to PAGE).
+  /** Per entry: the IPv4 value, or the IPv6 key's slot in `v6` when the entry's bit in `wide` is set. */
   let keys: Int32Array[] = [];
+  let wide: Int32Array[] = [];
   let prev: Int32Array[] = [];
   let next: Int32Array[] = [];
   let floats: Float64Array[] = [];
@@ -84,18 +93,23 @@ export function createAddressTable(floatStride: number, intStride: number): Addr
   let free = NONE;
   let head = NONE;
   let tail = NONE;
-  // The key being looked up, parsed once per call.
+  /** IPv6 keys, four words per slot; slots never used start at `v6Fresh`, freed ones chain from `v6Free`. */
+  let v6: Int32Array[] = [];
+  let v6Fresh = 0;
+  let v6Free = NONE;
+  // The key being looked up, parsed once per call; `isV6` when it is not IPv4 (then k3 alone is not the key).
   let k0 = 0, k1 = 0, k2 = 0, k3 = 0;
+  let isV6 = false;
   const groups = [0, 0, 0, 0, 0, 0, 0, 0];
-  const v6Texts = new Array<string | undefined>(V6_SLOTS).fill(undefined);
-  const v6Keys = new Int32Array(V6_SLOTS * 4);
+  const v6Texts = new Array<string | undefined>(TEXT_SLOTS).fill(undefined);
+  const v6Keys = new Int32Array(TEXT_SLOTS * 4);
 
   const getNext = (e: number): number => next[e >>> PAGE_SHIFT]![e & PAGE_MASK]!;
   const setNext = (e: number, v: number): void => { next[e >>> PAGE_SHIFT]![e & PAGE_MASK] = v; };
   const getPrev = (e: number): number => prev[e >>> PAGE_SHIFT]![e & PAGE_MASK]!;
   const setPrev = (e: number, v: number): void => { prev[e >>> PAGE_SHIFT]![e & PAGE_MASK] = v; };
 
-  const ipv4Key = (v4: number): void => { k0 = 0; k1 = 0; k2 = 0xffff; k3 = v4 | 0; };
+  const ipv4Key = (v4: number): void => { k0 = 0; k1 = 0; k2 = 0xffff; k3 = v4 | 0; isV6 = false; };
   const parseKey = (address: Address): void => {
     const v4 = parseIPv4Span(address, 0, address.length);
     if (v4 >= 0) return ipv4Key(v4);
@@ -104,10 +118,11 @@ export function createAddressTable(floatStride: number, intStride: number): Addr
     const n = address.length;
     let h = n;
     for (let i = n > 10 ? n - 10 : 0; i < n; i++) h = Math.imul(h, 31) + address.charCodeAt(i);
-    const slot = mix(h) & V6_MASK;
+    const slot = mix(h) & TEXT_MASK;
     if (v6Texts[slot] === address) {
       const o = slot * 4;
       k0 = v6Keys[o]!; k1 = v6Keys[o + 1]!; k2 = v6Keys[o + 2]!; k3 = v6Keys[o + 3]!;
+      isV6 = true;
       return;
     }
     const g = groups;
@@ -116,6 +131,7 @@ export function createAddressTable(floatStride: number, intStride: number): Addr
     k1 = (g[2]! << 16) | g[3]!;
     k2 = (g[4]! << 16) | g[5]!;
     k3 = (g[6]! << 16) | g[7]!;
+    isV6 = true;
     const o = slot * 4;
     v6Texts[slot] = address;
     v6Keys[o] = k0; v6Keys[o + 1] = k1; v6Keys[o + 2] = k2; v6Keys[o + 3] = k3;
@@ -123,9 +139,28 @@ export function createAddressTable(floatStride: number, intStride: number): Addr
   // For an IPv4 key (0, 0, 0xffff, v4) the first three rounds are a constant: one round instead of four.
   const hashOf = (a: number, b: number, c: number, d: number): number =>
     mix((a === 0 && b === 0 && c === 0xffff ? V4_ROUNDS : mix(mix(mix(a) ^ b) ^ c)) ^ d);
+  const isWide = (p: number, i: number): boolean => ((wide[p]![i >>> 5]! >>> (i & 31)) & 1) !== 0;
+  /** Loads entry `e`'s key into k0..k3 and isV6. */
+  const loadKey = (e: number): void => {
+    const p = e >>> PAGE_SHIFT, i = e & PAGE_MASK, k = keys[p]![i]!;
+    if (!isWide(p, i)) return ipv4Key(k);
+    const page = v6[k >>> V6_SHIFT]!, o = (k & V6_MASK) * 4;
+    k0 = page[o]!; k1 = page[o + 1]!; k2 = page[o + 2]!; k3 = page[o + 3]!;
+    isV6 = true;
+  };
   const hashEntry = (e: number): number => {
-    const page = keys[e >>> PAGE_SHIFT]!, o = (e & PAGE_MASK) * 4;
+    const p = e >>> PAGE_SHIFT, i = e & PAGE_MASK, k = keys[p]![i]!;
+    if (!isWide(p, i)) return hashOf(0, 0, 0xffff, k);
+    const page = v6[k >>> V6_SHIFT]!, o = (k & V6_MASK) * 4;
     return hashOf(page[o]!, page[o + 1]!, page[o + 2]!, page[o + 3]!);
+  };
+  /** Whether entry `e` holds the key being looked up. */
+  const holdsKey = (e: number): boolean => {
+    const p = e >>> PAGE_SHIFT, i = e & PAGE_MASK, k = keys[p]![i]!;
+    if (!isV6) return k === k3 && !isWide(p, i);
+    if (!isWide(p, i)) return false;
+    const page = v6[k >>> V6_SHIFT]!, o = (k & V6_MASK) * 4;
+    return page[o + 3] === k3 && page[o + 2] === k2 && page[o + 1] === k1 && page[o] === k0;
   };
 
   const place = (e: number, h: number): void => {
@@ -143,14 +178,16 @@ export function createAddressTable(floatStride: number, intStride: number): Addr
         if (old) a.set(old);
         return a;
       };
-      keys[0] = widen(keys[0], (l) => new Int32Array(l), 4);
+      keys[0] = widen(keys[0], (l) => new Int32Array(l), 1);
+      wide[0] = widen(wide[0], (l) => new Int32Array(l), 1 / 32); // a bit per entry; n is a multiple of 32
       prev[0] = widen(prev[0], (l) => new Int32Array(l), 1);
       next[0] = widen(next[0], (l) => new Int32Array(l), 1);
       floats[0] = widen(floats[0], (l) => new Float64Array(l), floatStride);
       ints[0] = widen(ints[0], (l) => new Int32Array(l), intStride);
       cap = n;
     } else {
-      keys.push(new Int32Array(PAGE * 4));
+      keys.push(new Int32Array(PAGE));
+      wide.push(new Int32Array(PAGE / 32));
       prev.push(new Int32Array(PAGE));
       next.push(new Int32Array(PAGE));
       floats.push(new Float64Array(PAGE * floatStride));
@@ -184,8 +221,7 @@ export function createAddressTable(floatStride: number, intStride: number): Addr
     for (let s = hashOf(k0, k1, k2, k3) & mask; ; s = (s + 1) & mask) {
       const v = index[s]!;
       if (v === 0) return NONE;
-      const page = keys[(v - 1) >>> PAGE_SHIFT]!, o = ((v - 1) & PAGE_MASK) * 4;
-      if (page[o + 3] === k3 && page[o + 2] === k2 && page[o + 1] === k1 && page[o] === k0) return s;
+      if (holdsKey(v - 1)) return s;
     }
   };
 
@@ -195,8 +231,20 @@ export function createAddressTable(floatStride: number, intStride: number): Addr
     let e: number;
     if (free !== NONE) { e = free; free = getNext(e); } else e = fresh++;
     const p = e >>> PAGE_SHIFT, i = e & PAGE_MASK;
-    const page = keys[p]!, o = i * 4;
-    page[o] = k0; page[o + 1] = k1; page[o + 2] = k2; page[o + 3] = k3;
+    if (isV6) {
+      let k: number;
+      if (v6Free !== NONE) { k = v6Free; v6Free = v6[k >>> V6_SHIFT]![(k & V6_MASK) * 4]!; } else {
+        k = v6Fresh++;
+        if ((k & V6_MASK) === 0) v6.push(new Int32Array(V6_PAGE * 4));
+      }
+      const page = v6[k >>> V6_SHIFT]!, o = (k & V6_MASK) * 4;
+      page[o] = k0; page[o + 1] = k1; page[o + 2] = k2; page[o + 3] = k3;
+      keys[p]![i] = k;
+      wide[p]![i >>> 5]! |= 1 << (i & 31);
+    } else {
+      keys[p]![i] = k3;
+      wide[p]![i >>> 5]! &= ~(1 << (i & 31));
+    }
     floats[p]!.fill(0, i * floatStride, (i + 1) * floatStride);
     ints[p]!.fill(0, i * intStride, (i + 1) * intStride);
     place(e, hashOf(k0, k1, k2, k3));
@@ -241,8 +289,7 @@ export function createAddressTable(floatStride: number, intStride: number): Addr
     },
 
     remove(e) {
-      const page = keys[e >>> PAGE_SHIFT]!, o = (e & PAGE_MASK) * 4;
-      k0 = page[o]!; k1 = page[o + 1]!; k2 = page[o + 2]!; k3 = page[o + 3]!;
+      loadKey(e);
       let s = slotOfKey();
       if (s === NONE || index[s] !== e + 1) throw new Error(`Address table entry ${e} is not in the table`);
       // Backward shift: pull later members of the probe run into the hole when their home slot allows it.
@@ -252,6 +299,12 @@ export function createAddressTable(floatStride: number, intStride: number): Addr
         if (((j - home) & mask) >= ((j - s) & mask)) { index[s] = index[j]!; s = j; }
       }
       index[s] = 0;
+      if (isV6) {
+        // The key's slot joins the store's free list, chained through its first word.
+        const k = keys[e >>> PAGE_SHIFT]![e & PAGE_MASK]!;
+        v6[k >>> V6_SHIFT]![(k & V6_MASK) * 4] = v6Free;
+        v6Free = k;
+      }
       unlink(e);
       setNext(e, free);
       free = e;
@@ -263,7 +316,8 @@ export function createAddressTable(floatStride: number, intStride: number): Addr
 
     clear() {
       cap = 0; size = 0; fresh = 0; free = NONE; head = NONE; tail = NONE; mask = 0;
-      keys = []; prev = []; next = []; floats = []; ints = []; index = new Int32Array(0);
+      keys = []; wide = []; prev = []; next = []; floats = []; ints = []; index = new Int32Array(0);
+      v6 = []; v6Fresh = 0; v6Free = NONE;
     },
   };
 }
