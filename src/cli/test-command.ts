@@ -5,6 +5,7 @@ import { createCidrSet, type CidrSet } from '../core/cidr.js';
 import { ManualClock } from '../core/clock.js';
 import { computeBan } from '../bans/policy.js';
 import { compileFilter } from '../filters/compile.js';
+import type { Offence } from '../core/types.js';
 import type { Filter, Match, RuleInfo } from '../filters/filter.js';
 import { NO_MATCH, OTHER_ADDRESS, scanIPv4Of, UNSURE, type IPv4Hit } from '../filters/fast/index.js';
 import { findFilter, loadFilterFile, parseFilterText, shippedFiltersDir } from '../filters/load.js';
@@ -152,8 +153,30 @@ export async function testCommand(argv: readonly string[], io: Io): Promise<numb
     }
   };
 
+  /** A ban the tracker's verdict would bring: counted, and the address's ban end noted. */
+  const ban = (offence: Offence, key: Key, n: number): void => {
+    const w = wouldBan.get(key) ?? { address: offence.address, bans: 0, firstBanLine: n };
+    const b = computeBan(offence, w.bans, s.value.ban);
+    w.bans++;
+    wouldBan.set(key, w);
+    addresses.set(key, b.until ?? Infinity);
+  };
+
+  const recordTracked = tracker.recordTrackedIPv4?.bind(tracker);
   /** What the daemon would do with a failure of `address` (or, without it, the IPv4 address `v4`) at `time`. */
   const judge = (address: Address | undefined, v4: number, time: number | undefined, n: number): void => {
+    if (address === undefined && recordTracked !== undefined) {
+      // An address the tracker holds was seen before, is not whitelisted (it would not be tracked) and is not
+      // banned (its ban took it out of the tracker): nothing to look up first. Most matches are such.
+      const at = time ?? lastTime;
+      const known = recordTracked(v4, 'test', at);
+      if (known !== false) {
+        lastTime = at;
+        if (at > clock.now()) clock.set(at);
+        if (known !== undefined) ban(known, v4 | 0, n);
+        return;
+      }
+    }
     const key: Key = address ?? (v4 | 0);
     let until = addresses.get(key);
     if (until === undefined) addresses.set(key, until = NOT_BANNED);
@@ -166,12 +189,7 @@ export async function testCommand(argv: readonly string[], io: Io): Promise<numb
     const offence = address === undefined && tracker.recordIPv4
       ? tracker.recordIPv4(v4, 'test', at)
       : tracker.record({ address: address ?? ipv4Address(v4), jail: 'test', at, line: '' });
-    if (!offence) return;
-    const w = wouldBan.get(key) ?? { address: offence.address, bans: 0, firstBanLine: n };
-    const ban = computeBan(offence, w.bans, s.value.ban);
-    w.bans++;
-    wouldBan.set(key, w);
-    addresses.set(key, ban.until ?? Infinity);
+    if (offence) ban(offence, key, n);
   };
 
   const handle = (m: Match, n: number): void => {

@@ -20,6 +20,12 @@ export interface Tracker {
    * and has no text of it: the text is made only for an offence. Only trackers that gain by it have it.
    */
   recordIPv4?(v4: number, jail: string, at: number): Offence | undefined;
+  /**
+   * `recordIPv4` only when the tracker holds failures of `v4` already; `false`, recording nothing, when it
+   * holds none. A caller that must check something first for an address the tracker does not know (is it
+   * banned?) skips that check for one it does: an address is tracked only between its bans.
+   */
+  recordTrackedIPv4?(v4: number, jail: string, at: number): Offence | undefined | false;
   /** Drops all state for an address (manual unban, whitelist change). Idempotent. */
   forget(address: Address): void;
   /** Drops entries that can no longer lead to an offence at `now`. */

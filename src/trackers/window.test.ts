@@ -133,7 +133,20 @@ describe('createWindowTracker', () => {
         const h: Hit = { address, jail: 'sshd', at, line: '' };
         // An IPv4 address now as text, now as the number a byte reader has: one entry either way.
         const v4 = parseIPv4Span(address, 0, address.length);
-        expect(v4 >= 0 && rnd(2) === 0 ? a.recordIPv4!(v4, 'sshd', at) : a.record(h)).toEqual(b.record(h));
+        const way = v4 >= 0 ? rnd(3) : 0;
+        let got;
+        if (way === 2) {
+          // Only if tracked; when not, nothing may have been recorded, and the caller records it as usual.
+          const tracked = a.counters.tracked;
+          got = a.recordTrackedIPv4!(v4, 'sshd', at);
+          if (got === false) {
+            expect(a.counters.tracked).toBe(tracked);
+            got = a.recordIPv4!(v4, 'sshd', at);
+          }
+        } else {
+          got = way === 1 ? a.recordIPv4!(v4, 'sshd', at) : a.record(h);
+        }
+        expect(got).toEqual(b.record(h));
         if (rnd(500) === 0) { a.sweep(now); b.sweep(now); }
         if (rnd(700) === 0) { a.forget(address); b.forget(address); }
         expect(a.counters).toEqual(b.counters);

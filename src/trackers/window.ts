@@ -97,6 +97,13 @@ export function createTableWindowTracker(options: WindowTrackerOptions): Tracker
     return undefined;
   };
 
+  function recordTrackedIPv4(v4: number, jail: string, t: number): Offence | undefined | false {
+    const e = table.findIPv4(v4);
+    if (e === -1) return false;
+    const end = again(e, t);
+    return end === undefined ? undefined : offence(ipv4Address(v4), jail, end);
+  }
+
   return {
     counters,
 
@@ -114,15 +121,14 @@ export function createTableWindowTracker(options: WindowTrackerOptions): Tracker
     },
 
     recordIPv4(v4: number, jail: string, t: number): Offence | undefined {
-      const e = table.findIPv4(v4);
-      if (e !== -1) {
-        const end = again(e, t);
-        return end === undefined ? undefined : offence(ipv4Address(v4), jail, end);
-      }
+      const known = recordTrackedIPv4(v4, jail, t);
+      if (known !== false) return known;
       if (maxFailures === 1) return offence(ipv4Address(v4), jail, t);
       first(table.addIPv4(v4), t);
       return undefined;
     },
+
+    recordTrackedIPv4,
 
     forget(address) {
       const e = table.find(address);
