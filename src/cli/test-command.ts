@@ -11,7 +11,7 @@ import { NO_MATCH, OTHER_ADDRESS, scanIPv4Of, UNSURE, type IPv4Hit } from '../fi
 import { findFilter, loadFilterFile, parseFilterText, shippedFiltersDir } from '../filters/load.js';
 import { HOST_PATTERN } from '../filters/host.js';
 import { createTracker } from '../trackers/index.js';
-import { parseExtraLineTime, withExtraLineTime } from '../sources/line-time-extra.js';
+import { withExtraLineTime } from '../sources/line-time-extra.js';
 import { configOption, EXIT, parse, type Io } from './args.js';
 import { fileChunks, numberedLines, type InputCounters } from './test-input.js';
 import { jsonLine, report, type Outcome, type Sample, type WouldBan } from './test-report.js';
@@ -162,26 +162,26 @@ export async function testCommand(argv: readonly string[], io: Io): Promise<numb
     addresses.set(key, b.until ?? Infinity);
   };
 
-  const recordTracked = tracker.recordTrackedIPv4?.bind(tracker);
+  const recordTracked4 = tracker.recordTrackedIPv4?.bind(tracker);
+  const recordTracked = tracker.recordTracked?.bind(tracker);
   /** What the daemon would do with a failure of `address` (or, without it, the IPv4 address `v4`) at `time`. */
   const judge = (address: Address | undefined, v4: number, time: number | undefined, n: number): void => {
-    if (address === undefined && recordTracked !== undefined) {
-      // An address the tracker holds was seen before, is not whitelisted (it would not be tracked) and is not
-      // banned (its ban took it out of the tracker): nothing to look up first. Most matches are such.
-      const at = time ?? lastTime;
-      const known = recordTracked(v4, 'test', at);
-      if (known !== false) {
-        lastTime = at;
-        if (at > clock.now()) clock.set(at);
-        if (known !== undefined) ban(known, v4 | 0, n);
-        return;
-      }
+    // An address the tracker holds was seen before, is not whitelisted (it would not be tracked) and is not
+    // banned (its ban took it out of the tracker): nothing to look up first. Most matches are such.
+    const at = time ?? lastTime;
+    const known = address === undefined
+      ? recordTracked4 !== undefined && recordTracked4(v4, 'test', at)
+      : recordTracked !== undefined && recordTracked(address, 'test', at);
+    if (known !== false) {
+      lastTime = at;
+      if (at > clock.now()) clock.set(at);
+      if (known !== undefined) ban(known, address ?? (v4 | 0), n);
+      return;
     }
     const key: Key = address ?? (v4 | 0);
     let until = addresses.get(key);
     if (until === undefined) addresses.set(key, until = NOT_BANNED);
     if (address === undefined ? whitelist.hasIPv4(v4) : whitelist.has(address)) { whitelisted++; return; }
-    const at = time ?? lastTime;
     lastTime = at;
     if (at > clock.now()) clock.set(at);
     if (at < until) return;
@@ -202,7 +202,7 @@ export async function testCommand(argv: readonly string[], io: Io): Promise<numb
 
   // The bytes entry of the fast path, when the filter has one; --show-missed needs every unmatched line's text.
   const scan = showMissed ? undefined : scanIPv4Of(s.value.compiled);
-  const hit: IPv4Hit = { v4: 0, time: 0, match: undefined };
+  const hit: IPv4Hit = { v4: 0, time: 0, address: '' as Address, rule: 0 };
   let now = Date.now();
   const sink = scan && ((b: Buffer, start: number, end: number, n: number): boolean => {
     const r = scan(b, start, end, now, hit);
@@ -210,12 +210,10 @@ export async function testCommand(argv: readonly string[], io: Io): Promise<numb
     lines++;
     if (r === NO_MATCH) return true;
     text = undefined; buf = b; from = start; to = end;
+    // The filter is compiled with times, and both kinds of match come with one (a line without is UNSURE).
     if (r === OTHER_ADDRESS) {
-      const m = hit.match;
-      if (m === undefined) return true;
-      // What withExtraLineTime adds on the string path: a web server's time, where the filter found none.
-      const time = m.time === undefined ? parseExtraLineTime(lineText()) : undefined;
-      handle(time === undefined ? m : { ...m, time }, n);
+      if (perRule > 0 || json) show(hit.rule, n, hit.address, 0);
+      judge(hit.address, 0, hit.time, n);
       return true;
     }
     if (perRule > 0 || json) show(r, n, undefined, hit.v4);

@@ -26,6 +26,8 @@ export interface Tracker {
    * banned?) skips that check for one it does: an address is tracked only between its bans.
    */
   recordTrackedIPv4?(v4: number, jail: string, at: number): Offence | undefined | false;
+  /** {@link recordTrackedIPv4} for an address given as text. */
+  recordTracked?(address: Address, jail: string, at: number): Offence | undefined | false;
   /** Drops all state for an address (manual unban, whitelist change). Idempotent. */
   forget(address: Address): void;
   /** Drops entries that can no longer lead to an offence at `now`. */

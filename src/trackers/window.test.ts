@@ -133,9 +133,16 @@ describe('createWindowTracker', () => {
         const h: Hit = { address, jail: 'sshd', at, line: '' };
         // An IPv4 address now as text, now as the number a byte reader has: one entry either way.
         const v4 = parseIPv4Span(address, 0, address.length);
-        const way = v4 >= 0 ? rnd(3) : 0;
+        const way = v4 >= 0 ? rnd(4) : rnd(2) * 3;
         let got;
-        if (way === 2) {
+        if (way === 3) {
+          const tracked = a.counters.tracked;
+          got = a.recordTracked!(address, 'sshd', at);
+          if (got === false) {
+            expect(a.counters.tracked).toBe(tracked);
+            got = a.record(h);
+          }
+        } else if (way === 2) {
           // Only if tracked; when not, nothing may have been recorded, and the caller records it as usual.
           const tracked = a.counters.tracked;
           got = a.recordTrackedIPv4!(v4, 'sshd', at);

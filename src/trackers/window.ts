@@ -97,6 +97,13 @@ export function createTableWindowTracker(options: WindowTrackerOptions): Tracker
     return undefined;
   };
 
+  function recordTracked(address: Address, jail: string, t: number): Offence | undefined | false {
+    const e = table.find(address);
+    if (e === -1) return false;
+    const end = again(e, t);
+    return end === undefined ? undefined : offence(address, jail, end);
+  }
+
   function recordTrackedIPv4(v4: number, jail: string, t: number): Offence | undefined | false {
     const e = table.findIPv4(v4);
     if (e === -1) return false;
@@ -109,11 +116,8 @@ export function createTableWindowTracker(options: WindowTrackerOptions): Tracker
 
     record(hit: Hit): Offence | undefined {
       const t = hit.at;
-      const e = table.find(hit.address);
-      if (e !== -1) {
-        const end = again(e, t);
-        return end === undefined ? undefined : offence(hit.address, hit.jail, end);
-      }
+      const known = recordTracked(hit.address, hit.jail, t);
+      if (known !== false) return known;
       // A single failure is a window of its own: nothing to keep.
       if (maxFailures === 1) return offence(hit.address, hit.jail, t);
       first(table.add(hit.address), t);
@@ -128,6 +132,7 @@ export function createTableWindowTracker(options: WindowTrackerOptions): Tracker
       return undefined;
     },
 
+    recordTracked,
     recordTrackedIPv4,
 
     forget(address) {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileFilter } from '../compile.js';
-import { ipv4Address } from '../../core/address.js';
+import { ipv4Address, type Address } from '../../core/address.js';
 import type { Filter, Match } from '../filter.js';
 import { loadFilterFile, parseSamples, shippedFiltersDir, type FilterDef } from '../load.js';
 import { matchBytesOf, NO_MATCH, OTHER_ADDRESS, scanIPv4Of, UNSURE, withFastPath, type IPv4Hit } from './index.js';
@@ -137,14 +137,13 @@ const viaMatchBytes = (f: Filter): BytesEntry | undefined => {
 /** {@link scanIPv4Of}'s entry, its numbers turned back into the `Match` they stand for. */
 const viaScanIPv4 = (f: Filter): BytesEntry | undefined => {
   const scan = scanIPv4Of(f);
-  const hit: IPv4Hit = { v4: -1, time: NaN, match: undefined };
+  const hit: IPv4Hit = { v4: -1, time: NaN, address: '' as Address, rule: -1 };
   return scan && ((b, s, e, now) => {
-    hit.match = undefined;
+    hit.address = '' as Address;
     const r = scan(b, s, e, now, hit);
     if (r === UNSURE) return null;
     if (r === NO_MATCH) return undefined;
-    if (r === OTHER_ADDRESS) return hit.match;
-    const m = { address: ipv4Address(hit.v4), rule: r };
+    const m = r === OTHER_ADDRESS ? { address: hit.address, rule: hit.rule } : { address: ipv4Address(hit.v4), rule: r };
     return Number.isNaN(hit.time) ? m : { ...m, time: hit.time };
   });
 };

@@ -50,7 +50,7 @@ const byteEntries = new WeakMap<Filter, MatchBytes>();
 /** The bytes entry of `filter` when it runs on a fast path (a wrapper made of it has none: it may change answers). */
 export const matchBytesOf = (filter: Filter): MatchBytes | undefined => byteEntries.get(filter);
 
-/** {@link ScanIPv4}: a match whose address is not IPv4, or counted and dropped (bad address): in `hit.match`. */
+/** {@link ScanIPv4}: a match whose address is not IPv4: rule `hit.rule`, address `hit.address` (counted). */
 export const OTHER_ADDRESS = -3;
 export { NO_MATCH, UNSURE };
 
@@ -60,14 +60,16 @@ export interface IPv4Hit {
   v4: number;
   /** The line's time (ms since the epoch), or NaN for a filter compiled without `withTime`. */
   time: number;
-  /** With OTHER_ADDRESS: what `match` would have returned. */
-  match: Match | undefined;
+  /** With OTHER_ADDRESS: the address (interned: the same string for the same address), and the rule. */
+  address: Address;
+  rule: number;
 }
 
 /**
- * The bytes entry for a caller that keeps IPv4 addresses as numbers (`dictdefence test`): no string, no
- * `Match` object for the common case. Returns the rule with `hit.v4` and `hit.time` set; NO_MATCH (counted);
- * OTHER_ADDRESS (counted, see `hit.match`); or UNSURE (nothing counted: decode the line and call `match`).
+ * The bytes entry for a caller that keeps IPv4 addresses as numbers (`dictdefence test`): no `Match` object,
+ * no string for an IPv4 address. Returns the rule with `hit.v4` and `hit.time` set; NO_MATCH (counted; also a
+ * candidate that is no valid address); OTHER_ADDRESS (counted: `hit.rule`, `hit.address`, `hit.time`); or
+ * UNSURE (nothing counted: decode the line and call `match`).
  * `now` is what the clock says, for the year of a syslog time: the caller may read it once per chunk.
  */
 export type ScanIPv4 = (b: Uint8Array, start: number, end: number, now: number, hit: IPv4Hit) => number;
@@ -170,9 +172,24 @@ export function withFastPath(def: FilterDef, options: CompileOptions, filter: Fi
     }
     const v4 = parseIPv4Bytes(b, st.hostStart, st.hostEnd);
     if (v4 < 0) {
-      const m = finish(b, rule, undefined, now);
-      if (m === null) return UNSURE;
-      hit.match = m;
+      // Another address (IPv6): its interned text, as `finish` would put it in a Match.
+      const address = addressAt(b);
+      if (address === null) return UNSURE;
+      let time = NaN;
+      if (withTime) {
+        const t = times.of(st, now);
+        if (t === null || t === undefined) return UNSURE;
+        time = t;
+      }
+      counters.lines++;
+      if (address === undefined) {
+        counters.badAddress++;
+        return NO_MATCH;
+      }
+      counters.perRule[rule]!++;
+      hit.address = address;
+      hit.rule = rule;
+      hit.time = time;
       return OTHER_ADDRESS;
     }
     let time = NaN;
