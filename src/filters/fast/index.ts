@@ -171,27 +171,9 @@ export function withFastPath(def: FilterDef, options: CompileOptions, filter: Fi
       return rule;
     }
     const v4 = parseIPv4Bytes(b, st.hostStart, st.hostEnd);
-    if (v4 < 0) {
-      // Another address (IPv6): its interned text, as `finish` would put it in a Match.
-      const address = addressAt(b);
-      if (address === null) return UNSURE;
-      let time = NaN;
-      if (withTime) {
-        const t = times.of(st, now);
-        if (t === null || t === undefined) return UNSURE;
-        time = t;
-      }
-      counters.lines++;
-      if (address === undefined) {
-        counters.badAddress++;
-        return NO_MATCH;
-      }
-      counters.perRule[rule]!++;
-      hit.address = address;
-      hit.rule = rule;
-      hit.time = time;
-      return OTHER_ADDRESS;
-    }
+    // Another address (IPv6): its interned text, as `finish` would put it in a Match.
+    const address = v4 < 0 ? addressAt(b) : undefined;
+    if (address === null) return UNSURE;
     let time = NaN;
     if (withTime) {
       const t = times.of(st, now);
@@ -200,10 +182,20 @@ export function withFastPath(def: FilterDef, options: CompileOptions, filter: Fi
       time = t;
     }
     counters.lines++;
-    counters.perRule[rule]!++;
-    hit.v4 = v4;
     hit.time = time;
-    return rule;
+    if (v4 >= 0) {
+      counters.perRule[rule]!++;
+      hit.v4 = v4;
+      return rule;
+    }
+    if (address === undefined) {
+      counters.badAddress++;
+      return NO_MATCH;
+    }
+    counters.perRule[rule]!++;
+    hit.address = address;
+    hit.rule = rule;
+    return OTHER_ADDRESS;
   }
 
   function match(line: string): Match | undefined {
