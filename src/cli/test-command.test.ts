@@ -146,8 +146,8 @@ describe('numberedLines', () => {
     const counters = { overlong: 0, binary: 0, invalid: 0 };
     const chunks = ['a\nb', 'c\n\nd', 'x'.repeat(50), 'y\ne\r\n', 'last'];
     const got: { n: number; text: string }[] = [];
-    for await (const { first, lines } of numberedLines(Readable.from(chunks.map((c) => Buffer.from(c))), 10, counters)) {
-      lines.forEach((text, i) => { if (text !== '') got.push({ n: first + i, text }); });
+    for await (const { first, lines, places } of numberedLines(Readable.from(chunks.map((c) => Buffer.from(c))), 10, counters)) {
+      lines.forEach((text, i) => got.push({ n: first + places[i]!, text }));
     }
     expect(got).toEqual([{ n: 1, text: 'a' }, { n: 2, text: 'bc' }, { n: 5, text: 'e' }, { n: 6, text: 'last' }]);
     expect(counters).toEqual({ overlong: 1, binary: 0, invalid: 0 });

@@ -204,7 +204,10 @@ export async function testCommand(argv: readonly string[], io: Io): Promise<numb
   const scan = showMissed ? undefined : scanIPv4Of(s.value.compiled);
   const hit: IPv4Hit = { v4: 0, time: 0, address: '' as Address, rule: 0 };
   let now = Date.now();
+  let offered = 0;
   const sink = scan && ((b: Buffer, start: number, end: number, n: number): boolean => {
+    // The clock for a syslog time's year, read now and then: a long stdin stream may run past New Year.
+    if ((++offered & 0xfff) === 0) now = Date.now();
     const r = scan(b, start, end, now, hit);
     if (r === UNSURE) return false;
     lines++;
@@ -224,12 +227,10 @@ export async function testCommand(argv: readonly string[], io: Io): Promise<numb
   const stream = input === '-' ? io.stdin : fileChunks(input);
   try {
     for await (const batch of numberedLines(stream as AsyncIterable<Buffer>, s.value.maxLineLength, input$, sink)) {
-      const { first, lines: texts } = batch;
-      now = Date.now();
+      const { first, lines: texts, places } = batch;
       for (let i = 0; i < texts.length; i++) {
         const t = texts[i]!;
-        if (t === '') continue;
-        const n = first + i;
+        const n = first + places[i]!;
         lines++;
         const m = filter.match(t);
         if (m) {

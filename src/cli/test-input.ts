@@ -11,10 +11,11 @@ export interface InputCounters {
   invalid: number;
 }
 
-/** Lines `first`, `first + 1`, … of the input; `''` where a line was empty or dropped (counted). */
+/** Lines of the input: `lines[k]` is line number `first + places[k]`; lines left out are not in it. */
 export interface LineBatch {
   readonly first: number;
   readonly lines: readonly string[];
+  readonly places: readonly number[];
 }
 
 /** A {@link LineSink} that is told line numbers: true when it took line `n`, `b[start, end)`. */
@@ -23,8 +24,8 @@ export type NumberedSink = (b: Buffer, start: number, end: number, n: number) =>
 /**
  * The lines of a byte stream with their numbers, for `dictdefence test`: an author wants "line 1234" to be
  * line 1234 of the file. The daemon's own line splitter does the work, so a line is cut, capped, dropped or
- * decoded exactly as a source would; memory stays bounded by `cap`. CR LF loses its CR. Lines a `sink` takes
- * are left out (their numbers are kept).
+ * decoded exactly as a source would; memory stays bounded by `cap`. CR LF loses its CR. Empty, overlong and
+ * binary lines (counted) and the lines a `sink` takes are left out; the numbers count them all the same.
  */
 export async function* numberedLines(chunks: AsyncIterable<Buffer | string> | Iterable<Buffer>, cap: number, counters: InputCounters, sink?: NumberedSink): AsyncGenerator<LineBatch> {
   const splitter = createLineSplitter(cap, counters, { keepPlaces: true });
@@ -32,12 +33,11 @@ export async function* numberedLines(chunks: AsyncIterable<Buffer | string> | It
   const offer: LineSink | undefined = sink && { take: (b, s, e, i) => sink(b, s, e, first + i) };
   for await (const raw of chunks) {
     const lines = splitter.push(typeof raw === 'string' ? Buffer.from(raw) : raw, offer);
-    if (lines.length === 0) continue;
-    yield { first, lines };
-    first += lines.length;
+    if (lines.length > 0) yield { first, lines, places: splitter.places };
+    first += splitter.placed;
   }
   const lines = splitter.flush();
-  if (lines.length > 0) yield { first, lines };
+  if (lines.length > 0) yield { first, lines, places: splitter.places };
 }
 
 /**

@@ -190,7 +190,14 @@ describe('line splitter on random input and random chunk borders', () => {
           },
         } : undefined;
         const out = splitter.push(chunk, sink);
-        out.forEach((text, i) => places.push(taken.get(i) ?? text));
+        // Every place, in order: a line returned, taken, or dropped ('' as in the model).
+        const byPlace: string[] = Array.from({ length: splitter.placed }, (_, i) => taken.get(i) ?? '');
+        out.forEach((text, i) => {
+          const place = splitter.places[i]!;
+          expect(taken.has(place)).toBe(false);
+          byPlace[place] = text;
+        });
+        places.push(...byPlace);
         at += size;
       }
       const want = model(input);

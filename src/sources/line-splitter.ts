@@ -13,8 +13,7 @@ export interface LineSplitter {
   /**
    * Returns the lines that `chunk` completes, in order. Copies what it keeps, so the caller may reuse the
    * chunk's buffer. Empty lines are skipped; overlong ones are dropped and counted. With a `sink`, lines that
-   * are ASCII without NUL are first offered to it as bytes; those it takes are not decoded (with keepPlaces
-   * their place is kept as `''`).
+   * are ASCII without NUL are first offered to it as bytes; those it takes are not decoded nor returned.
    */
   push(chunk: Buffer, sink?: LineSink): string[];
   /**
@@ -31,13 +30,20 @@ export interface LineSplitter {
    * this is where a restart must resume so that it neither skips nor repeats a line.
    */
   readonly pending: number;
+  /**
+   * How many lines the last `push` or `flush` ended, whatever became of them (returned, taken by the sink,
+   * dropped): line places, for a caller that numbers lines.
+   */
+  readonly placed: number;
+  /** With keepPlaces: the place (0 ≤ place < `placed`) of each line the last `push` or `flush` returned. */
+  readonly places: readonly number[];
 }
 
 /** Takes lines as bytes, before any string is made of them (`dictdefence test` on the fast path). */
 export interface LineSink {
   /**
-   * The line `b[start, end)`: ASCII, no NUL, no CR LF, within the cap. `index` is its place in what `push`
-   * returns. False: decode it and return it as usual.
+   * The line `b[start, end)`: ASCII, no NUL, no CR LF, within the cap. `index` is its place among the lines
+   * this `push` ends (see `placed`). False: decode it and return it as usual.
    */
   take(b: Buffer, start: number, end: number, index: number): boolean;
 }
@@ -46,8 +52,8 @@ type LineCounters = Pick<SourceCounters, 'overlong' | 'invalid' | 'binary'>;
 
 export interface LineSplitterOptions {
   /**
-   * Keep the places of dropped lines: every terminated line yields one entry, `''` for an empty, overlong or
-   * binary one, so that entry i of all output is line i + 1 of the input (`dictdefence test` numbers lines).
+   * Note the place of each line returned (`places`), so that a caller can number lines although empty,
+   * overlong, binary and taken ones are not returned (`dictdefence test`: "line 1234" is line 1234 of the file).
    */
   readonly keepPlaces?: boolean;
 }
@@ -70,26 +76,35 @@ export function createLineSplitter(maxLineLength: number, counters: LineCounters
     inHole = false;
   };
 
-  /** A line that is not delivered: nothing, or its place. */
-  const drop = (out: string[]): void => { if (keepPlaces) out.push(''); };
+  // With keepPlaces: how many line places this push (or flush) has used, and the place of each line delivered.
+  let placed = 0;
+  let places: number[] = [];
+  /** A line that is not delivered: its place is used all the same. */
+  const drop = (): void => { placed++; };
+  /** A line delivered. */
+  const deliver = (out: string[], text: string): void => {
+    out.push(text);
+    if (keepPlaces) places.push(placed);
+    placed++;
+  };
 
   const take = (bytes: Buffer, out: string[]): void => {
     const end = bytes.length > 0 && bytes[bytes.length - 1] === CR ? bytes.length - 1 : bytes.length;
-    if (end === 0) return drop(out);
+    if (end === 0) return drop();
     if (end > maxLineLength) {
       counters.overlong++;
-      return drop(out);
+      return drop();
     }
     // No text log line holds a NUL: it is binary data (a core dump, a disk image, a corrupt block), dropped
     // whole so that a regex never sees half of it.
     if (bytes.indexOf(0) !== -1) {
       counters.binary++;
-      return drop(out);
+      return drop();
     }
     const text = bytes.toString('utf8', 0, end);
     // Invalid UTF-8 (a Latin-1 user name) decodes to U+FFFD and still passes: the address in it is ASCII.
     if (text.includes('\uFFFD')) counters.invalid++;
-    out.push(text);
+    deliver(out, text);
   };
 
   /**
@@ -124,12 +139,12 @@ export function createLineSplitter(maxLineLength: number, counters: LineCounters
     for (let line of chunk.toString('latin1', start, last).split('\n')) {
       if (line.length > 0 && line.charCodeAt(line.length - 1) === CR) line = line.slice(0, -1);
       if (line.length === 0) {
-        drop(out);
+        drop();
       } else if (line.length > maxLineLength) {
         counters.overlong++;
-        drop(out);
+        drop();
       } else {
-        out.push(line);
+        deliver(out, line);
       }
     }
     return last + 1;
@@ -141,14 +156,14 @@ export function createLineSplitter(maxLineLength: number, counters: LineCounters
       const nl = chunk.indexOf(LF, s);
       const e = nl > s && chunk[nl - 1] === CR ? nl - 1 : nl;
       if (e === s) {
-        drop(out);
+        drop();
       } else if (e - s > maxLineLength) {
         counters.overlong++;
-        drop(out);
-      } else if (sink.take(chunk, s, e, out.length)) {
-        drop(out);
+        drop();
+      } else if (sink.take(chunk, s, e, placed)) {
+        drop();
       } else {
-        out.push(chunk.toString('latin1', s, e));
+        deliver(out, chunk.toString('latin1', s, e));
       }
       s = nl + 1;
     }
@@ -158,6 +173,8 @@ export function createLineSplitter(maxLineLength: number, counters: LineCounters
   return {
     push(chunk, sink) {
       const out: string[] = [];
+      placed = 0;
+      if (keepPlaces) places = [];
       let start = carry === undefined && !discarding ? skipHole(chunk, 0) : 0;
       if (start > 0 && start === chunk.length) return out;
       inHole = false;
@@ -175,13 +192,13 @@ export function createLineSplitter(maxLineLength: number, counters: LineCounters
         if (discarding) {
           discarding = false;
           discarded = 0;
-          drop(out);
+          drop();
         } else if (carry === undefined) {
           take(chunk.subarray(start, nl), out);
         } else if (carry.length + (nl - start) > maxCarry) {
           carry = undefined;
           counters.overlong++;
-          drop(out);
+          drop();
         } else {
           const whole = Buffer.concat([carry, chunk.subarray(start, nl)]);
           carry = undefined;
@@ -208,6 +225,8 @@ export function createLineSplitter(maxLineLength: number, counters: LineCounters
     },
     flush() {
       const out: string[] = [];
+      placed = 0;
+      if (keepPlaces) places = [];
       if (carry !== undefined && !discarding) take(carry, out);
       reset();
       return out;
@@ -218,6 +237,8 @@ export function createLineSplitter(maxLineLength: number, counters: LineCounters
       discarding = true;
       discarded = 0;
     },
+    get placed() { return placed; },
+    get places() { return places; },
     get pending() {
       return discarding ? discarded : (carry?.length ?? 0);
     },
