@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -64,6 +64,15 @@ describe('the shipped filters\' cache', () => {
     mkdirSync(bad);
     writeFileSync(path.join(bad, 'bad.yaml'), 'failregex: ["no host"]\n');
     expect(writeFilterCache(bad, path.join(bad, 'cache.json'), parseFilterText)).toBe(0);
+  });
+
+  it('is empty when it is older than the code that wrote it', () => {
+    const code = path.join(dir, 'load.js');
+    writeFileSync(code, '');
+    utimesSync(cacheFile, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    expect(readFilterCache(cacheFile, code).size).toBe(0);
+    utimesSync(cacheFile, new Date(), new Date(Date.now() + 60_000));
+    expect(readFilterCache(cacheFile, code).size).toBe(shipped.length);
   });
 
   it('is empty when the file is missing or not a cache', () => {

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { markChecked } from './checked.js';
 import type { FilterDef, FilterModeDef } from './load.js';
@@ -60,9 +60,14 @@ export function writeFilterCache(dir: string, out: string, parse: (text: string,
   return entries.length;
 }
 
-/** The cache at `file`; empty when there is none (a run from the sources) or it is unreadable. */
-export function readFilterCache(file: string): FilterCache {
+/**
+ * The cache at `file`; empty when there is none (a run from the sources), it is unreadable, or it is older than
+ * `builtFrom` (the compiled parser: a build that ran tsc without writing the cache must not get answers of the
+ * code before).
+ */
+export function readFilterCache(file: string, builtFrom?: string): FilterCache {
   try {
+    if (builtFrom !== undefined && statSync(file).mtimeMs < statSync(builtFrom).mtimeMs) return new Map();
     const json = JSON.parse(readFileSync(file, 'utf8')) as { version?: number; entries?: [string, Entry][] };
     return new Map(json.version === 1 && Array.isArray(json.entries) ? json.entries : []);
   } catch {

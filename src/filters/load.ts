@@ -100,7 +100,7 @@ export function loadFilterFile(file: string): LoadResult {
     return { ok: false, errors: [{ file, line: 0, key: '', message }] };
   }
   if (path.dirname(path.resolve(file)) === shippedFiltersDir) {
-    shippedCache ??= readFilterCache(shippedCacheFile);
+    shippedCache ??= readFilterCache(shippedCacheFile, fileURLToPath(import.meta.url));
     const def = cachedDef(shippedCache, file, text);
     if (def !== undefined) return { ok: true, value: def };
   }
