@@ -40,16 +40,6 @@ const V4_SLOTS = 1 << 16;
 /** Longest line (in UTF-16 units) the string entry copies into its scratch buffer; longer ones go to the regexes. */
 const SCRATCH_UNITS = 16_384;
 
-/**
- * The fast path's entry for bytes: the line `b[start, end)`, ASCII without NUL (the caller checked, as the
- * line splitter does for whole chunks), decided without making a string of it. `null`: no certain answer —
- * decode the line and call `match` (which runs the same reader, then the regexes).
- */
-export type MatchBytes = (b: Uint8Array, start: number, end: number) => Match | undefined | null;
-const byteEntries = new WeakMap<Filter, MatchBytes>();
-/** The bytes entry of `filter` when it runs on a fast path (a wrapper made of it has none: it may change answers). */
-export const matchBytesOf = (filter: Filter): MatchBytes | undefined => byteEntries.get(filter);
-
 /** {@link ScanIPv4}: a match whose address is not IPv4: rule `hit.rule`, address `hit.address` (counted). */
 export const OTHER_ADDRESS = -3;
 export { NO_MATCH, UNSURE };
@@ -121,36 +111,26 @@ export function withFastPath(def: FilterDef, options: CompileOptions, filter: Fi
   }
 
   /**
-   * The reader's answer for an ASCII line `b[s, e)`, counted as compile.ts counts it; `null` where the regexes
-   * must decide (nothing counted then). `line` is the string when the caller has one (for the NUL check and
-   * for line-time.ts); without it a NUL is ruled out by the caller, and a time only line-time.ts knows means null.
+   * The reader's answer for the line `line`, copied as ASCII into `b[s, e)`, counted as compile.ts counts it;
+   * `null` where the regexes must decide (nothing counted then).
    */
-  function decide(b: Uint8Array, s: number, e: number, line: string | undefined): Match | undefined | null {
+  function decide(b: Uint8Array, s: number, e: number, line: string): Match | undefined | null {
     const rule = chosen!.scan(b, s, e, st);
     if (rule === UNSURE) return null;
     if (rule < 0) {
       counters.lines++;
       return undefined;
     }
-    return finish(b, rule, line, withTime ? clock.now() : 0);
-  }
-
-  /** `decide` once `rule` matched, its `<HOST>` candidate in `st`. */
-  function finish(b: Uint8Array, rule: number, line: string | undefined, now: number): Match | undefined | null {
     const address = addressAt(b);
     if (address === null) return null;
     let time: number | undefined;
     if (withTime) {
+      const now = clock.now();
       const t = times.of(st, now);
-      if (t === null) {
-        if (line === undefined) return null;
-        time = parseLineTime(line, now);
-      } else {
-        time = t;
-      }
+      time = t === null ? parseLineTime(line, now) : t;
     }
     counters.lines++;
-    if (line !== undefined && line.indexOf('\u0000') !== -1) {
+    if (line.indexOf('\u0000') !== -1) {
       counters.binary++;
       return undefined;
     }
@@ -171,7 +151,7 @@ export function withFastPath(def: FilterDef, options: CompileOptions, filter: Fi
       return rule;
     }
     const v4 = parseIPv4Bytes(b, st.hostStart, st.hostEnd);
-    // Another address (IPv6): its interned text, as `finish` would put it in a Match.
+    // Another address (IPv6): its interned text, as `decide` would put it in a Match.
     const address = v4 < 0 ? addressAt(b) : undefined;
     if (address === null) return UNSURE;
     let time = NaN;
@@ -207,15 +187,8 @@ export function withFastPath(def: FilterDef, options: CompileOptions, filter: Fi
     return m === null ? slow(line) : m;
   }
 
-  function matchBytes(b: Uint8Array, start: number, end: number): Match | undefined | null {
-    if (end - start > maxLineLength) return null;
-    if (prefilterBytes !== undefined && !prefilterBytes.some((p) => includesBytes(b, start, end, p))) return null;
-    return decide(b, start, end, undefined);
-  }
-
   const fast: Filter = { ...filter, match };
   fastFilters.set(fast, chosen.name);
-  byteEntries.set(fast, matchBytes);
   ipv4Entries.set(fast, scanIPv4);
   return fast;
 }
