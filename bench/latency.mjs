@@ -4,7 +4,8 @@
 // the daemon read them, then appends the fifth and times:
 //   total  = the action's timestamp − the moment the fifth line was appended (what the issue asks for)
 //   daemon = when the daemon's "Ban ADDRESS" log line reached the bench − that moment: read, match, track,
-//            record in the store; logged right before the action is called
+//            commit to the store (it survives a kill -9 from there; its flush to disk runs while the action
+//            spawns, see Store.durable); logged right before the action is called
 //   action = total − daemon: spawning the command and starting bash, the action's own process start.
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -53,7 +53,7 @@ export function formatReport(res) {
     if (lat.skipped) out.push(`  skipped: ${lat.skipped}`);
     else {
       out.push(`  ${pad('', 44)}${lpad('p50', 9)}${lpad('p99', 9)}${lpad('max', 9)}`);
-      for (const [name, s] of [['line appended → ban decided and recorded', lat.daemonMs], ['action process start (spawn → bash runs)', lat.actionMs], ['total: line appended → action ran', lat.totalMs]]) {
+      for (const [name, s] of [['line appended → ban decided and committed', lat.daemonMs], ['action process start (spawn → bash runs)', lat.actionMs], ['total: line appended → action ran', lat.totalMs]]) {
         out.push(`  ${pad(name, 44)}${lpad(`${f(s.p50)} ms`, 9)}${lpad(`${f(s.p99)} ms`, 9)}${lpad(`${f(s.max)} ms`, 9)}`);
       }
     }

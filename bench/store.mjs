@@ -1,5 +1,6 @@
-// Store: time to record `bans` bans one after another through the Store interface, each `addBan` awaited as
-// the daemon awaits it (persist first: durable before any action runs). SQLite in a fresh file; MySQL when a
+// Store: time to record `bans` bans one after another through the Store interface, each durable before the
+// next: `addBan` awaited, then `durable()` where the store has it (SQLite: the WAL flush the daemon awaits
+// before it marks the ban's lines read). SQLite in a fresh file; MySQL when a
 // server answers on 127.0.0.1:3306 as root without a password, in tables of its own (prefix bench_PID_ in
 // database "test") that are dropped afterwards.
 import { mkdirSync, rmSync } from 'node:fs';
@@ -14,6 +15,7 @@ async function timeBans(store, bans) {
   const started = process.hrtime.bigint();
   for (let i = 0; i < bans; i++) {
     await store.addBan({ address: distinctAddress(i), jail: 'sshd', bannedAt: now + i, until: now + 3_600_000, count: 1, reason: 'bench' });
+    await store.durable?.();
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return { seconds, perBanMs: (seconds * 1000) / bans, bansPerS: bans / seconds };

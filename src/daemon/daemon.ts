@@ -81,6 +81,7 @@ export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
   async function applyBan(ban: Ban, hits: readonly Hit[]): Promise<void> {
     const key = banKey(ban.jail, ban.address);
     // Persist first: a crash after this line is repaired at the next start, which re-applies active bans.
+    // (A power cut before the ban reached the disk is repaired by reading its lines again: see below.)
     await persist('record the ban', () => store.addBan(ban, origin));
     active.set(key, ban);
     counters.bans++;
@@ -92,7 +93,9 @@ export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
     // what the firewall waits for, and the ban they belong to is durable already.
     const applied = Promise.all(actionsOf(ban.jail).map((a) => applier.ban(a, [ban])));
     if (hits.length > 0) await persist('record hits', () => store.addHits(hits, world.config.hitsPerAddress));
-    // Only now that the ban is durable may the lines behind it be marked read (see Source.flushPosition).
+    // The ban reached the disk while the actions spawned (see Store.durable). Only now may the lines behind
+    // it be marked read (see Source.flushPosition): a power cut before this makes the next start read them again.
+    if (store.durable) await persist('flush the ban to disk', () => store.durable?.() ?? Promise.resolve());
     await Promise.all((world.jails.get(ban.jail)?.sources ?? []).map((s) => s.flushPosition?.()));
     await applied;
     const tracker = world.jails.get(ban.jail)?.config.tracker;

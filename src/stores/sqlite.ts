@@ -8,26 +8,24 @@ import { silentLogger, type Logger } from '../core/log.js';
 import { banKey, type Ban, type Hit } from '../core/types.js';
 import type { Position } from '../sources/source.js';
 import * as sql from './schema-sqlite.js';
+import { createCoalescedSync } from './coalesced-sync.js';
 import { sqlitePortable, type BanRow } from './sqlite-portable.js';
 import type { PortableStore, StoreStats, StoredBan } from './store.js';
 
 /*
- * Durability. The file is in WAL mode with `synchronous = NORMAL`, and a ban decision (`addBan`) commits with
- * `synchronous = FULL`.
- * - With WAL + NORMAL a commit is in the WAL file (the OS page cache) before the call returns, so no committed
- *   transaction is lost when the process dies: kill -9, OOM killer, a crash (the SIGKILL test checks this).
- *   Only an OS crash or power cut can lose the latest commits, and then always a suffix: the file stays
- *   consistent.
- * - Hits and positions can be such a suffix: they roll back together, so the source re-reads the lines after
- *   the older position and finds the same hits again. They are written on every batch of log lines, where an
- *   fsync each would cost most.
- * - A lost lift of an expired ban is redone by start-up recovery (its `until` has passed), and start-up may
- *   lift thousands of bans in a row, so lifts stay NORMAL too. The price: a manual unban lost to a power cut
- *   comes back as an active ban.
- * - A ban cannot be found again in the logs when it was manual or permanent, its count drives escalation, and
- *   the daemon changes the firewall only after the store says it is durable. So its commit fsyncs the WAL
- *   (which also makes every earlier NORMAL commit durable, the WAL being sequential). One fsync per ban costs
- *   less than the action's own process spawn.
+ * Durability. The file is in WAL mode with `synchronous = NORMAL`.
+ * - A commit is in the WAL file (the OS page cache) before the call returns, so no committed transaction is
+ *   lost when the process dies: kill -9, OOM killer, a crash (the SIGKILL test checks this). Only an OS crash
+ *   or power cut can lose the latest commits, and then always a suffix: the file stays consistent.
+ * - `durable()` makes every earlier commit survive that too: one fdatasync of the WAL file on the thread pool
+ *   (the WAL being sequential, it covers all of them), shared by every caller asking meanwhile
+ *   (coalesced-sync.ts). `addBan` starts one at once, so it runs while the daemon spawns the action: the
+ *   firewall changes after the ban is committed, not after it reached the disk. A power cut in that
+ *   millisecond takes the kernel's firewall rules with it too; the daemon marks the ban's log lines read only
+ *   once `durable()` resolved, so the next start reads them again and bans again.
+ * - Hits, positions and lifts commit NORMAL and become durable with the next ban's flush or a checkpoint; a
+ *   lost lift of an expired ban is redone by start-up recovery. The price: a manual unban lost to a power
+ *   cut comes back as an active ban.
  */
 
 export interface SqliteStoreOptions {
@@ -42,13 +40,16 @@ export interface SqliteStoreDeps {
   readonly hostname?: string;
   /** Told about rows skipped because their address does not parse. */
   readonly log?: Logger;
+  /** Flushes the WAL file to disk; `FileHandle.datasync` by default (tests watch what it covers). */
+  readonly datasync?: (wal: fs.promises.FileHandle) => Promise<void>;
 }
 
 export interface SqliteStore extends PortableStore {
   readonly type: 'sqlite';
   readonly path: string;
   /** Rows skipped on read because their address does not parse (a damaged or hand-edited file). */
-  readonly invalidRows: number;
+  readonly invalidRows: number;  /** Flushes the WAL file (always there: SQLite's commits resolve before they reach the disk). */
+  durable(): Promise<void>;
 }
 
 interface HitRow { address: string; jail: string; at: number; line: string; rule: number | null }
@@ -166,9 +167,6 @@ function storeOver(db: Database.Database, options: SqliteStoreOptions, deps: Sql
     getPosition: db.prepare<[string], { value: string }>(sql.GET_POSITION),
     setPosition: db.prepare<[string, string, number], never>(sql.SET_POSITION),
     stats: db.prepare<[], { active: number; history: number; hits: number }>(sql.STATS),
-    // Prepared once: `db.pragma()` compiles its statement anew on every call, twice per ban.
-    syncFull: db.prepare(`PRAGMA ${sql.SYNC_FULL}`),
-    syncNormal: db.prepare(`PRAGMA ${sql.SYNC_NORMAL}`),
   };
 
   const skip = (table: string, id: number | undefined, raw: string): undefined => {
@@ -238,6 +236,20 @@ function storeOver(db: Database.Database, options: SqliteStoreOptions, deps: Sql
 
   if (options.retentionMs !== undefined) pruneNow(clock.now() - options.retentionMs);
 
+  // The WAL file, opened at the first flush (a commit has made it exist by then). It is the same file for as
+  // long as this connection is open: SQLite deletes it only when the last connection closes.
+  let walFile: fs.promises.FileHandle | undefined;
+  const wal = createCoalescedSync(async () => {
+    if (walFile === undefined) {
+      walFile = await fs.promises.open(`${options.path}-wal`, 'r');
+      // Once per process: the WAL file's own name must survive the power cut too.
+      const dir = await fs.promises.open(path.dirname(path.resolve(options.path)), 'r');
+      try { await dir.sync(); } finally { await dir.close(); }
+    }
+    await (deps.datasync ?? ((f: fs.promises.FileHandle) => f.datasync()))(walFile);
+  });
+  const durable = (): Promise<void> => wal.request();
+
   return {
     ...sqlitePortable(db, readBans),
     type: 'sqlite',
@@ -245,16 +257,18 @@ function storeOver(db: Database.Database, options: SqliteStoreOptions, deps: Sql
     get invalidRows() { return invalidRows; },
 
     async addBan(ban, origin = hostname) {
-      q.syncFull.run();
-      try {
-        return toStoredBan(addBanTx.immediate(ban, origin), ban.address);
-      } finally {
-        q.syncNormal.run();
-      }
+      const row = addBanTx.immediate(ban, origin);
+      wal.wrote();
+      // Started now, so that the disk works while the caller spawns its actions; durable() joins it.
+      durable().catch(() => {}); // a failed flush is retried by the next durable()
+      return toStoredBan(row, ban.address);
     },
+
+    durable,
 
     async liftBan(jail, address, at, reason) {
       const row = liftBanTx.immediate(jail, address, at, reason);
+      wal.wrote();
       return row && toStoredBan(row, address);
     },
 
@@ -276,7 +290,9 @@ function storeOver(db: Database.Database, options: SqliteStoreOptions, deps: Sql
     async banHistory(address, limit) { return readBans(q.history.all(address, sqlLimit(limit))); },
 
     async addHits(hits, perAddress) {
-      if (hits.length > 0) addHitsTx.immediate(hits, Math.max(0, Math.trunc(perAddress)));
+      if (hits.length === 0) return;
+      addHitsTx.immediate(hits, Math.max(0, Math.trunc(perAddress)));
+      wal.wrote();
     },
 
     async recentHits(address, limit) {
@@ -310,8 +326,16 @@ function storeOver(db: Database.Database, options: SqliteStoreOptions, deps: Sql
       return undefined;
     },
 
-    async setPosition(key, position) { q.setPosition.run(key, JSON.stringify(position), clock.now()); },
+    async setPosition(key, position) {
+      q.setPosition.run(key, JSON.stringify(position), clock.now());
+      wal.wrote();
+    },
 
-    async close() { if (db.open) db.close(); },
+    async close() {
+      await wal.idle();
+      await walFile?.close().catch(() => {});
+      walFile = undefined;
+      if (db.open) db.close();
+    },
   };
 }

@@ -52,7 +52,8 @@ export class StoreUnavailableError extends Error {
 /**
  * Durable state. Bans (active, history for escalation, permanent), recent hits per address (bounded),
  * source positions, and a schema version with migrations. The daemon persists a ban here *before* any action
- * runs. Methods resolve once the write is durable; they reject only on store failure (the daemon's one catch
+ * runs. Methods resolve once the write survives the daemon's death, and once it survives a power cut too
+ * unless the store has {@link Store.durable}; they reject only on store failure (the daemon's one catch
  * site handles that), never throw synchronously, and never crash the process (a full disk is a rejection).
  * Exception: a network store is wrapped in the queueing decorator (`queueing.ts`), whose writes resolve once
  * they are queued in memory while the server is unreachable. One contract suite (`store.contract.ts`) runs
@@ -79,6 +80,12 @@ export interface Store extends PositionStore {
   /** Deletes lifted bans and hits older than `before` (ms). Active and permanent bans are kept. */
   prune(before: number): Promise<number>;
   stats(): Promise<StoreStats>;
+  /**
+   * Resolves once every write that resolved before the call survives a power cut as well. Only for a store
+   * whose writes resolve earlier than that (SQLite: committed to the WAL in the page cache; the flush runs on
+   * the thread pool while the daemon spawns the action). Absent: every write is durable when it resolves.
+   */
+  durable?(): Promise<void>;
   /** Idempotent. Pending writes are finished or reported first; later calls reject. */
   close(): Promise<void>;
 }
