@@ -10,6 +10,8 @@ import { DATE_PATTERN, SYSLOG_PATTERN, parseLineTime } from './line-time.js';
 import { isChecked } from './checked.js';
 import type { FilterDef } from './load.js';
 import { programWords, requiresSyslogHead } from './program.js';
+import { requiredLiteral } from './regex/literal.js';
+import { parseRegex } from './regex/parse.js';
 import { safetyProblem } from './regex/safety.js';
 import { createSessions, roleOf } from './session.js';
 
@@ -25,7 +27,8 @@ function macroUses(text: string): string[] {
   return Array.from(text.matchAll(MACRO), (m) => m[1] ?? '');
 }
 
-function expand(text: string): string {
+/** `text` with the macros `<HOST>`, `<SYSLOG>` and `<DATE>` replaced by their regex source. */
+export function expandMacros(text: string): string {
   return text.replace(MACRO, (whole, name: string) => MACROS[name] ?? whole);
 }
 
@@ -45,7 +48,7 @@ export function literalsRegex(literals: readonly string[]): RegExp {
 }
 
 export function ruleSource(prefix: string, rule: string): string {
-  return prefix === '' ? `^(?:${expand(rule)})` : `^(?:${expand(prefix)})(?:${expand(rule)})`;
+  return prefix === '' ? `^(?:${expandMacros(rule)})` : `^(?:${expandMacros(prefix)})(?:${expandMacros(rule)})`;
 }
 
 function unknownMacro(text: string): string | undefined {
@@ -72,7 +75,7 @@ export function checkPrefix(prefix: string): string | undefined {
   const unknown = unknownMacro(prefix);
   if (unknown) return unknown;
   if (macroUses(prefix).includes('HOST')) return 'The prefix must not contain <HOST>: put it in each rule';
-  const source = `^(?:${expand(prefix)})`;
+  const source = `^(?:${expandMacros(prefix)})`;
   return regexError(source) ?? safetyProblem(source);
 }
 
@@ -143,6 +146,7 @@ export function compileFilter(def: FilterDef, options: CompileOptions): Result<F
   const rules = ruleTexts.map((rule) => ruleSource(def.prefix, rule));
   // No flags: `g`/`y` would carry lastIndex from one line to the next, and `m` lets `$` match before a `\r`.
   const failRes = rules.map((source) => new RegExp(source));
+  const needs = ruleTexts.map(ruleLiteral);
   const ignoreRes = def.ignoreregex.map((rule) => new RegExp(ruleSource(def.prefix, rule)));
 
   const counters: FilterCounters = {
@@ -152,7 +156,7 @@ export function compileFilter(def: FilterDef, options: CompileOptions): Result<F
   const prefilter = def.prefilter === undefined ? undefined : literalsRegex(def.prefilter);
   // Every rule runs as ^(?:prefix)(?:rule): a line whose start the prefix cannot match matches no rule, so
   // the prefix is tried once (most lines of a shared log are another program's) instead of once per rule.
-  const gate = def.prefix === '' || failRes.length < 2 ? undefined : new RegExp(`^(?:${expand(def.prefix)})`);
+  const gate = def.prefix === '' || failRes.length < 2 ? undefined : new RegExp(`^(?:${expandMacros(def.prefix)})`);
   const clock = options.clock ?? realClock;
   const withTime = options.withTime === true;
   const ruleCount = failRes.length;
@@ -171,6 +175,8 @@ export function compileFilter(def: FilterDef, options: CompileOptions): Result<F
     if (prefilter !== undefined && !prefilter.test(line)) return undefined;
     if (gate !== undefined && !gate.test(line)) return undefined;
     for (let rule = 0; rule < ruleCount; rule++) {
+      const need = needs[rule];
+      if (need !== undefined && !need.test(line)) continue;
       const m = failRes[rule]!.exec(line);
       if (m === null) continue;
       for (let j = 0; j < ignoreCount; j++) {
@@ -214,6 +220,23 @@ export function compileFilter(def: FilterDef, options: CompileOptions): Result<F
   const filter: Filter = { name: def.name, rules, ruleInfo, counters, match, ...routed };
   // A fast path reads lines alone: a filter with sessions never gets one, whatever its rules.
   return ok(options.fastPath === false || sessions !== undefined ? filter : withFastPath(def, options, filter));
+}
+
+/** Shorter literals are found about as fast as the rule fails. */
+const MIN_LITERAL = 4;
+
+/**
+ * A regex finding the text every match of `rule` contains (regex/literal.ts), tried before the rule; the
+ * prefix is left out, as every rule shares it. `undefined` when there is none worth it.
+ */
+function ruleLiteral(rule: string): RegExp | undefined {
+  let literal: string;
+  try {
+    literal = requiredLiteral(parseRegex(expandMacros(rule), { dialect: 'js' }));
+  } catch {
+    return undefined; // e.g. a backreference to a group of the prefix: the rule alone does not parse
+  }
+  return literal.length < MIN_LITERAL ? undefined : literalsRegex([literal]);
 }
 
 function info(def: FilterDef, key: string, text: string): RuleInfo {
