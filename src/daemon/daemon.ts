@@ -5,6 +5,7 @@ import { createUnbanSchedule, type UnbanSchedule } from '../bans/schedule.js';
 import type { Config } from '../config/types.js';
 import type { Address } from '../core/address.js';
 import type { CidrSet } from '../core/cidr.js';
+import { createActiveBans } from './active-bans.js';
 import { banKey, type Ban, type Hit, type Offence } from '../core/types.js';
 import type { NoticeEvent } from '../notifiers/notifier.js';
 import { createApplier, groupByAction, verifyActions } from './apply.js';
@@ -25,7 +26,7 @@ const QUIET_MS = 500;
 export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
   const { clock, log, store } = deps;
   const counters: DaemonCounters = { bans: 0, unbans: 0, storeErrors: 0, startedAt: clock.now(), restored: 0, expiredWhileDown: 0, reloads: 0 };
-  const active = new Map<string, Ban>();
+  const active = createActiveBans();
   const pending = new Set<string>();
   const origin = hostname();
   const initialized = new Set<Action>();
@@ -42,7 +43,7 @@ export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
   };
   const worldDeps = {
     clock, log, positions: store, hostname: origin, selfAddresses: deps.selfAddresses ?? selfAddresses,
-    whitelist: whitelistView, isBanned: (jail: string, a: Address) => active.has(banKey(jail, a)),
+    whitelist: whitelistView, isBanned: active.isBanned,
     onOffence: (o: Offence, hits: Hit[]) => { void banOffence(o, hits); },
     ...(deps.notifiers ? { notifiers: deps.notifiers } : {}),
   };
@@ -50,7 +51,7 @@ export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
 
   const applier = createApplier({
     clock, log,
-    wants: (b, action) => active.get(banKey(b.jail, b.address))?.bannedAt === b.bannedAt && actionsOf(b.jail).includes(action),
+    wants: (b, action) => active.get(b.jail, b.address)?.bannedAt === b.bannedAt && actionsOf(b.jail).includes(action),
   });
   const schedule: UnbanSchedule = createUnbanSchedule(clock, (due) => { void expire(due); });
 
@@ -79,11 +80,10 @@ export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
   }
 
   async function applyBan(ban: Ban, hits: readonly Hit[]): Promise<void> {
-    const key = banKey(ban.jail, ban.address);
     // Persist first: a crash after this line is repaired at the next start, which re-applies active bans.
     // (A power cut before the ban reached the disk is repaired by reading its lines again: see below.)
     await persist('record the ban', () => store.addBan(ban, origin));
-    active.set(key, ban);
+    active.set(ban);
     counters.bans++;
     schedule.add(ban);
     log.info(`${deps.dryRun ? 'Would ban' : 'Ban'} ${ban.address}`, {
@@ -104,7 +104,7 @@ export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
 
   async function banOffence(o: Offence, hits: Hit[]): Promise<void> {
     const key = banKey(o.jail, o.address);
-    if (active.has(key) || pending.has(key)) return;
+    if (active.isBanned(o.jail, o.address) || pending.has(key)) return;
     const jail = world.jails.get(o.jail);
     if (!jail) return;
     pending.add(key);
@@ -123,10 +123,9 @@ export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
   async function forget(bans: readonly Ban[], reason: string): Promise<Ban[]> {
     const lifted: Ban[] = [];
     for (const b of bans) {
-      const key = banKey(b.jail, b.address);
-      const current = active.get(key);
+      const current = active.get(b.jail, b.address);
       if (current && current.bannedAt !== b.bannedAt) continue; // re-banned since: not this one
-      active.delete(key);
+      active.delete(b.jail, b.address);
       schedule.remove(b.jail, b.address);
       await persist('lift the ban', () => store.liftBan(b.jail, b.address, clock.now(), reason));
       lifted.push(b);
@@ -163,12 +162,12 @@ export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
       }
       (b.until !== null && b.until <= now ? expired : keep).push(b);
     }
-    for (const b of keep) { active.set(banKey(b.jail, b.address), b); schedule.add(b); }
+    for (const b of keep) { active.set(b); schedule.add(b); }
     counters.restored = keep.length;
     counters.expiredWhileDown = expired.length;
     // Re-apply everything in one batch per action; lift in the firewall what expired while we were down.
     await Promise.all([...groupByAction(keep, actionsOf)].map(([a, list]) => applier.ban(a, list)));
-    for (const b of expired) active.set(banKey(b.jail, b.address), b);
+    for (const b of expired) active.set(b);
     await lift(expired, 'expired while stopped');
     if (keep.length + expired.length > 0) log.info(`Restored ${keep.length} active bans, lifted ${expired.length} that expired while stopped`);
   }
@@ -285,8 +284,7 @@ export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
       if (!jail) return { ok: false, error: `Unknown jail "${jailName}"` };
       const wl = world.whitelist.find(address);
       if (wl && !how.force) return { ok: false, error: `${address} is whitelisted (${wl.text}); use --force to ban it anyway` };
-      const key = banKey(jailName, address);
-      const existing = active.get(key);
+      const existing = active.get(jailName, address);
       if (existing) await lift([existing], 'replaced by a manual ban');
       const now = clock.now();
       const previous = (await persist('count previous bans', () => store.banCount(address, jailName, now - world.config.store.retentionMs))) ?? 0;

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { parseAddress, type Address } from '../core/address.js';
+import type { Ban } from '../core/types.js';
+import { createActiveBans } from './active-bans.js';
+
+const A = parseAddress('192.0.2.1') as Address;
+const B = parseAddress('2001:db8::1') as Address;
+const ban = (jail: string, address: Address, bannedAt = 1): Ban => ({ address, jail, bannedAt, until: null, count: 1, reason: 'test' });
+
+describe('active bans', () => {
+  it('keeps bans by jail and address: the same address in two jails is two bans', () => {
+    const active = createActiveBans();
+    active.set(ban('sshd', A));
+    active.set(ban('postfix', A, 2));
+    active.set(ban('sshd', B));
+    expect(active.isBanned('sshd', A)).toBe(true);
+    expect(active.isBanned('postfix', B)).toBe(false);
+    expect(active.get('postfix', A)?.bannedAt).toBe(2);
+    active.delete('sshd', A);
+    expect(active.isBanned('sshd', A)).toBe(false);
+    expect(active.get('sshd', A)).toBeUndefined();
+    expect(active.isBanned('postfix', A)).toBe(true);
+    expect([...active.values()].map((b) => `${b.jail} ${b.address}`).sort()).toEqual(['postfix 192.0.2.1', 'sshd 2001:db8::1']);
+    // Replacing a ban keeps one entry.
+    active.set(ban('sshd', B, 5));
+    expect([...active.values()]).toHaveLength(2);
+    expect(active.get('sshd', B)?.bannedAt).toBe(5);
+    active.delete('nojail', A); // no-op
+    expect(active.isBanned('unknown', A)).toBe(false);
+  });
+});
