@@ -116,8 +116,11 @@ export function createJail(p: JailParts): Jail {
       const m = p.filter.match(line.text);
       if (!m) continue;
       counters.matched++;
-      if (p.whitelist.has(m.address)) { counters.whitelisted++; continue; }
+      // Banned first: after a ban its address's lines still in flight, or those of an attacker the firewall
+      // does not stop (another port, a proxy), are most matches a jail sees. Only a ban forced on a
+      // whitelisted address then goes uncounted as whitelisted while it lasts.
       if (p.isBanned(m.address)) continue;
+      if (p.whitelist.has(m.address)) { counters.whitelisted++; continue; }
       const at = useLineTime && m.time !== undefined ? m.time : line.receivedAt;
       if (at > newestAt) newestAt = at;
       if (pardons.size > 0) {

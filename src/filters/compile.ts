@@ -156,7 +156,9 @@ export function compileFilter(def: FilterDef, options: CompileOptions): Result<F
   const prefilter = def.prefilter === undefined ? undefined : literalsRegex(def.prefilter);
   // Every rule runs as ^(?:prefix)(?:rule): a line whose start the prefix cannot match matches no rule, so
   // the prefix is tried once (most lines of a shared log are another program's) instead of once per rule.
-  const gate = def.prefix === '' || failRes.length < 2 ? undefined : new RegExp(`^(?:${expandMacros(def.prefix)})`);
+  // Needless when every rule has a literal: a line of another program then fails those, which costs less.
+  const gate = def.prefix === '' || failRes.length < 2 || needs.every((n) => n !== undefined)
+    ? undefined : new RegExp(`^(?:${expandMacros(def.prefix)})`);
   const clock = options.clock ?? realClock;
   const withTime = options.withTime === true;
   const ruleCount = failRes.length;
