@@ -15,7 +15,7 @@ import type { BigIntStats } from 'node:fs';
 import type { LogLine } from '../core/types.js';
 import {
   decodePosition, encodePosition, errorCode, errorMessage, openFollowed, openIfSame, positionOf,
-  readToEnd, sameFile, statIfExists, type BufferPool, type FileId, type FilePosition, type FollowedFile,
+  readAppendedSync, readToEnd, sameFile, statIfExists, type BufferPool, type FileId, type FilePosition, type FollowedFile,
 } from './file-reader.js';
 import { createPositionSaver } from './position-saver.js';
 import type { SourceCounters, SourceDeps } from './source.js';
@@ -31,6 +31,8 @@ export interface FollowerContext {
   readonly pollMs: number;
   /** Longest time a rotated file is kept open for a writer that has not reopened yet. */
   readonly graceMs: number;
+  /** Read what was appended to a file on a local filesystem at once (FileSourceOptions.readAtOnce). */
+  readonly readAtOnce: boolean;
 }
 
 export interface FileFollower {
@@ -216,7 +218,10 @@ export function createFileFollower(path: string, readFromStart: boolean, ctx: Fo
       // What was appended first, through the open handle: that is what a ban waits for (one trip through the
       // thread pool instead of two). Rotation and truncation are looked for after, as before; a rotated file
       // read here is only drained a little earlier, and a truncated one yields nothing until it is noticed.
-      if (current && !rotated) await readToEnd(current, buffer, deliver, () => stopping, counters);
+      const atOnce = ctx.readAtOnce && current?.local === true;
+      if (current && !rotated && !(atOnce && readAppendedSync(current, buffer, deliver, counters))) {
+        await readToEnd(current, buffer, deliver, () => stopping, counters);
+      }
       let st = await statIfExists(path);
       // Renamed away and back (an editor, a tool's temporary rename) while still open: no rotation after all.
       if (rotated && st && sameFile(rotated, st)) {

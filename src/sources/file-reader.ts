@@ -1,6 +1,7 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
-import type { BigIntStats } from 'node:fs';
+import { readSync, type BigIntStats } from 'node:fs';
 import { createLineSplitter, type LineSplitter } from './line-splitter.js';
+import { onLocalFilesystem } from './local-fs.js';
 import type { Position, SourceCounters } from './source.js';
 
 /**
@@ -29,6 +30,8 @@ export interface FollowedFile extends FileId {
   readonly splitter: LineSplitter;
   /** Next byte to read. */
   offset: number;
+  /** On a local filesystem: what was just appended may be read without the thread pool (readAppendedSync). */
+  readonly local: boolean;
 }
 
 export const sameFile = (a: FileId, b: FileId): boolean =>
@@ -96,7 +99,8 @@ export async function openFollowed(
   try {
     const st = await handle.stat({ bigint: true });
     const splitter = createLineSplitter(maxLineLength, counters);
-    const file: FollowedFile = { handle, dev: st.dev, ino: st.ino, birthtimeNs: st.birthtimeNs, offset: 0, splitter };
+    const local = await onLocalFilesystem(path);
+    const file: FollowedFile = { handle, dev: st.dev, ino: st.ino, birthtimeNs: st.birthtimeNs, offset: 0, splitter, local };
     const size = Number(st.size);
     if (atEnd) await seekToLastLine(file, size, atEnd, counters);
     return { file, size };
@@ -160,6 +164,28 @@ export async function readToEnd(
     deliver(file, file.splitter.push(buffer.subarray(0, bytesRead)));
   }
   return total;
+}
+
+/**
+ * One read of what was appended, done at once instead of through the thread pool, for a file on a local
+ * filesystem (its fresh data is in the page cache: microseconds, and no server to hang on). The trip saved
+ * is a quarter to half a millisecond of every ban's latency. One buffer at most, so a backlog still goes the
+ * asynchronous way (readToEnd) and cannot hold up the daemon. Returns whether the read came back short of the
+ * buffer, i.e. reached the end as it was then: a later append wakes the follower again.
+ */
+export function readAppendedSync(
+  file: FollowedFile,
+  buffer: Buffer,
+  deliver: (file: FollowedFile, texts: string[]) => void,
+  counters?: SourceCounters,
+): boolean {
+  const bytesRead = readSync(file.handle.fd, buffer, 0, buffer.length, file.offset);
+  if (bytesRead > 0) {
+    file.offset += bytesRead;
+    if (counters) counters.bytes += bytesRead;
+    deliver(file, file.splitter.push(buffer.subarray(0, bytesRead)));
+  }
+  return bytesRead < buffer.length;
 }
 
 /** Read buffers shared by the files of one source, so a glob over many files does not hold 64 KiB each. */

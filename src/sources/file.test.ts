@@ -183,3 +183,32 @@ describe('createSource', () => {
     expect(bad.ok ? '' : bad.error).toContain('poll_interval');
   });
 });
+
+// Appends to a file on a local filesystem are read at once (readAppendedSync); elsewhere, and for a backlog
+// longer than one buffer, through the thread pool. Both ways must hand on every line once, in order.
+describe.each([true, false])('file source, read at once: %s', (readAtOnce) => {
+  it('delivers small appends and a backlog of several buffers, in order, once', async () => {
+    writeFileSync(h.file, '');
+    const r = await follow({ readAtOnce });
+    appendFileSync(h.file, lines('first'));
+    await until(() => r.texts.length >= 1);
+    // 3,000 lines of ~100 bytes: more than four 64 KiB buffers in one append.
+    const big = Array.from({ length: 3000 }, (_, i) => `big ${i} ${'x'.repeat(90)}`);
+    appendFileSync(h.file, lines(...big));
+    appendFileSync(h.file, lines('last'));
+    await until(() => r.texts.length >= 3002);
+    await settle();
+    expect(r.texts).toEqual(['first', ...big, 'last']);
+    expect(r.source.counters.bytes).toBe(Buffer.byteLength(lines('first', ...big, 'last')));
+  });
+});
+
+describe('local filesystems', () => {
+  it('knows the local ones by their statfs magic and takes every other for remote', async () => {
+    const { isLocalFilesystem, onLocalFilesystem } = await import('./local-fs.js');
+    for (const local of [0xef53, 0x58465342, 0x9123683e, 0x01021994, 0x794c7630]) expect(isLocalFilesystem(local)).toBe(true);
+    // NFS, CIFS, SMB2, FUSE, Ceph, 9p.
+    for (const remote of [0x6969, 0xff534d42, 0xfe534d42, 0x65735546, 0x00c36400, 0x01021997]) expect(isLocalFilesystem(remote)).toBe(false);
+    expect(await onLocalFilesystem('/no/such/dir/file')).toBe(false);
+  });
+});

@@ -40,6 +40,11 @@ export interface FileSourceOptions {
   readonly inotify?: boolean;
   /** Most files a glob follows at once (each holds a descriptor). Default 1024. */
   readonly maxFiles?: number;
+  /**
+   * Read what an event announced at once where the file is on a local filesystem (file-reader.ts,
+   * readAppendedSync). Default true; tests turn it off to drive the thread-pool path a remote file takes.
+   */
+  readonly readAtOnce?: boolean;
 }
 
 const BUFFER_SIZE = 64 * 1024;
@@ -79,7 +84,7 @@ export function createFileSource(options: FileSourceOptions, deps: SourceDeps): 
 
   const follower = (name: string, readFromStart: boolean): FileFollower =>
     createFileFollower(join(dir, name), readFromStart, {
-      deps, counters, buffers, pollMs, graceMs: options.rotateGraceMs ?? 2000,
+      deps, counters, buffers, pollMs, graceMs: options.rotateGraceMs ?? 2000, readAtOnce: options.readAtOnce !== false,
       deliver: (lines) => onLines(lines),
     });
 
