@@ -1,10 +1,10 @@
 import type { Address } from '../core/address.js';
-import { banKey, type Ban } from '../core/types.js';
+import type { Ban } from '../core/types.js';
 
 /**
  * The bans in force, by jail and address. Jails ask `isBanned` for every line they match (lines still in
- * flight after a ban), so that lookup builds no key string: a set of addresses per jail, whose interned
- * address strings hash once.
+ * flight after a ban), and a restore sets 100,000 at once, so no lookup builds a key string: a map of
+ * addresses per jail, whose interned address strings hash once.
  */
 export interface ActiveBans {
   get(jail: string, address: Address): Ban | undefined;
@@ -15,21 +15,23 @@ export interface ActiveBans {
 }
 
 export function createActiveBans(): ActiveBans {
-  const bans = new Map<string, Ban>();
-  const byJail = new Map<string, Set<Address>>();
+  const byJail = new Map<string, Map<Address, Ban>>();
   return {
-    get: (jail, address) => bans.get(banKey(jail, address)),
+    get: (jail, address) => byJail.get(jail)?.get(address),
     isBanned: (jail, address) => byJail.get(jail)?.has(address) === true,
     set(ban) {
-      bans.set(banKey(ban.jail, ban.address), ban);
-      let set = byJail.get(ban.jail);
-      if (set === undefined) byJail.set(ban.jail, (set = new Set()));
-      set.add(ban.address);
+      let bans = byJail.get(ban.jail);
+      if (bans === undefined) byJail.set(ban.jail, (bans = new Map()));
+      bans.set(ban.address, ban);
     },
     delete(jail, address) {
-      bans.delete(banKey(jail, address));
-      byJail.get(jail)?.delete(address);
+      const bans = byJail.get(jail);
+      if (bans === undefined) return;
+      bans.delete(address);
+      if (bans.size === 0) byJail.delete(jail);
     },
-    values: () => bans.values(),
+    *values() {
+      for (const bans of byJail.values()) yield* bans.values();
+    },
   };
 }
