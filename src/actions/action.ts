@@ -17,6 +17,12 @@ export interface Action {
   /** Creates what is missing and adopts what exists. Called once before any ban. */
   init(): Promise<ActionResult>;
   ban(bans: readonly Ban[]): Promise<ActionResult>;
+  /**
+   * Optional: makes the backend hold exactly `bans`, at once where it can (the restore at start, which would
+   * otherwise re-add every ban one way or another). Without it the daemon uses `ban`. On failure nothing is
+   * assumed: the daemon falls back to `ban` with its retries.
+   */
+  replaceAll?(bans: readonly Ban[]): Promise<ActionResult>;
   unban(bans: readonly Ban[]): Promise<ActionResult>;
   /** Removes every ban this action holds (the store is untouched). */
   flush(): Promise<ActionResult>;

@@ -14,6 +14,11 @@ export interface ApplyCounters { applied: number; failed: number; retries: numbe
 export interface Applier {
   ban(action: Action, bans: readonly Ban[]): Promise<void>;
   unban(action: Action, bans: readonly Ban[]): Promise<void>;
+  /**
+   * Makes `action` hold exactly `bans` in one step (Action.replaceAll: the restore at start), so what it held
+   * that the store no longer has goes too. Where it cannot, or that fails, the bans go in as `ban` sends them.
+   */
+  replaceAll(action: Action, bans: readonly Ban[]): Promise<void>;
   /** Retries still waiting, per action name. */
   pending(): number;
   readonly counters: ApplyCounters;
@@ -59,6 +64,16 @@ export function createApplier(deps: {
     counters,
     ban: (action, bans) => run('ban', action, bans, 0),
     unban: (action, bans) => run('unban', action, bans, 0),
+    async replaceAll(action, bans) {
+      const wanted = bans.filter((b) => deps.wants(b, action));
+      if (action.replaceAll !== undefined) {
+        let r;
+        try { r = await action.replaceAll(wanted); } catch (e) { r = { ok: false as const, error: `action threw: ${(e as Error).message}` }; }
+        if (r.ok) { counters.applied += wanted.length; return; }
+        deps.log.warn(`Action "${action.name}" could not take ${wanted.length} bans in one step (${r.error}); adding them as bans`, { action: action.name });
+      }
+      await run('ban', action, wanted, 0);
+    },
     pending: () => timers.size,
     close: () => { for (const t of timers) t(); timers.clear(); },
   };

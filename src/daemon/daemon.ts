@@ -166,7 +166,10 @@ export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
     counters.restored = keep.length;
     counters.expiredWhileDown = expired.length;
     // Re-apply everything in one batch per action; lift in the firewall what expired while we were down.
-    await Promise.all([...groupByAction(keep, actionsOf)].map(([a, list]) => applier.ban(a, list)));
+    const groups = groupByAction(keep, actionsOf);
+    const whole = deps.dryRun ? [] : [...usedActions(world)].filter((a) => a.replaceAll !== undefined && initialized.has(a));
+    for (const a of whole) groups.set(a, groups.get(a) ?? []);
+    await Promise.all([...groups].map(([a, list]) => (whole.includes(a) ? applier.replaceAll(a, list) : applier.ban(a, list))));
     for (const b of expired) active.set(b);
     await lift(expired, 'expired while stopped');
     if (keep.length + expired.length > 0) log.info(`Restored ${keep.length} active bans, lifted ${expired.length} that expired while stopped`);
