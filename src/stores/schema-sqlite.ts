@@ -20,8 +20,8 @@ export const CONNECTION_PRAGMAS: readonly string[] = [
 ];
 
 /**
- * A ban decision commits with `synchronous = FULL` (one fsync of the WAL); everything else with `NORMAL`.
- * See the durability note in `sqlite.ts`. A pragma acts when it is compiled, so it cannot be a prepared
+ * An import commits with `synchronous = FULL` (one fsync of the WAL for the batch); everything else with
+ * `NORMAL`, a ban then flushed by `durable()`. See the durability note in `sqlite.ts`. A pragma acts when it is compiled, so it cannot be a prepared
  * statement that is run again: each switch is executed afresh.
  */
 export const SYNC_FULL = 'synchronous = FULL';
