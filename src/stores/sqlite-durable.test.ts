@@ -34,6 +34,10 @@ function heldDatasync(wal: string) {
 }
 
 const settle = () => new Promise((r) => setTimeout(r, 20));
+/** Waits for `ok` (a flush's first steps are real file system calls: their time depends on the machine). */
+const until = async (ok: () => boolean): Promise<void> => {
+  for (const end = Date.now() + 10_000; !ok(); await settle()) if (Date.now() > end) throw new Error('timed out');
+};
 
 describe('SQLite durable(): the WAL flush behind a ban', () => {
   const opened: { store: SqliteStore; dir: string }[] = [];
@@ -64,7 +68,7 @@ describe('SQLite durable(): the WAL flush behind a ban', () => {
     const row = await store.addBan(ban(1));
     expect(row.address).toBe(addr(1));
     const sizeAfterCommit = fs.statSync(wal).size;
-    await settle();
+    await until(() => held.sizes.length > 0);
     expect(held.sizes).toEqual([sizeAfterCommit]); // started by addBan itself, after the commit
     let done = false;
     const durable = store.durable().then(() => { done = true; });
@@ -79,7 +83,7 @@ describe('SQLite durable(): the WAL flush behind a ban', () => {
     const { store, wal, held } = openHeld();
 
     await store.addBan(ban(1));
-    await settle();
+    await until(() => held.gates.length > 0);
     expect(held.gates).toHaveLength(1);
     const resolved: number[] = [];
     const waits = [2, 3, 4].map(async (n) => {
@@ -90,7 +94,7 @@ describe('SQLite durable(): the WAL flush behind a ban', () => {
     await settle();
     const lastCommit = fs.statSync(wal).size;
     held.gates[0]!.open();
-    await settle();
+    await until(() => held.gates.length > 1);
     expect(resolved).toEqual([]); // the first flush began before their commits
     expect(held.gates).toHaveLength(2);
     expect(held.sizes[1]).toBe(lastCommit); // the second covers all three
