@@ -1,4 +1,4 @@
-import type { Action } from '../actions/action.js';
+import type { Action, ActionResult } from '../actions/action.js';
 import type { Cancel, Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
 import type { Ban } from '../core/types.js';
@@ -25,6 +25,11 @@ export interface Applier {
   close(): void;
 }
 
+/** An action's verb as a result: one that throws (which the contract forbids) fails for every ban it was given. */
+async function outcomeOf(verb: () => Promise<ActionResult>, bans: readonly Ban[]): Promise<ActionResult> {
+  try { return await verb(); } catch (e) { return { ok: false, error: `action threw: ${(e as Error).message}`, failed: bans }; }
+}
+
 export function createApplier(deps: {
   clock: Clock; log: Logger;
   /**
@@ -41,10 +46,7 @@ export function createApplier(deps: {
   const run = async (verb: 'ban' | 'unban', action: Action, bans: readonly Ban[], attempt: number): Promise<void> => {
     const wanted = bans.filter((b) => deps.wants(b, action) === (verb === 'ban'));
     if (wanted.length === 0) return;
-    let r;
-    try { r = await action[verb](wanted); } catch (e) {
-      r = { ok: false as const, error: `action threw: ${(e as Error).message}`, failed: wanted };
-    }
+    const r = await outcomeOf(() => action[verb](wanted), wanted);
     if (r.ok) { counters.applied += wanted.length; return; }
     const failed = r.failed.length > 0 ? r.failed : wanted;
     counters.failed += failed.length;
@@ -67,8 +69,8 @@ export function createApplier(deps: {
     async replaceAll(action, bans) {
       const wanted = bans.filter((b) => deps.wants(b, action));
       if (action.replaceAll !== undefined) {
-        let r;
-        try { r = await action.replaceAll(wanted); } catch (e) { r = { ok: false as const, error: `action threw: ${(e as Error).message}` }; }
+        const replaceAll = action.replaceAll.bind(action);
+        const r = await outcomeOf(() => replaceAll(wanted), wanted);
         if (r.ok) { counters.applied += wanted.length; return; }
         deps.log.warn(`Action "${action.name}" could not take ${wanted.length} bans in one step (${r.error}); adding them as bans`, { action: action.name });
       }

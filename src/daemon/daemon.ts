@@ -95,7 +95,8 @@ export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
     if (hits.length > 0) await persist('record hits', () => store.addHits(hits, world.config.hitsPerAddress));
     // The ban reached the disk while the actions spawned (see Store.durable). Only now may the lines behind
     // it be marked read (see Source.flushPosition): a power cut before this makes the next start read them again.
-    if (store.durable) await persist('flush the ban to disk', () => store.durable?.() ?? Promise.resolve());
+    const durable = store.durable?.bind(store);
+    if (durable) await persist('flush the ban to disk', durable);
     await Promise.all((world.jails.get(ban.jail)?.sources ?? []).map((s) => s.flushPosition?.()));
     await applied;
     const tracker = world.jails.get(ban.jail)?.config.tracker;
