@@ -45,6 +45,8 @@ describe('the e-mail notifier against a real SMTP server', () => {
     expect(mail?.text).toContain('Ban count:  2 (the 2nd ban of this address)');
     expect(mail?.text).toContain('Log lines that led to the ban (3):');
     for (const n of [1, 2, 3]) expect(mail?.text).toContain(hit(n).line);
+    // The server has the message before the client has read its 250 reply.
+    await waitFor(() => notifier!.counters.sent === 1);
     expect(notifier.counters).toEqual({ sent: 1, failed: 0, dropped: 0 });
   });
 

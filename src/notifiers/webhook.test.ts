@@ -69,6 +69,8 @@ describe('the webhook notifier against a local HTTP server', () => {
       event: 'ban', host: 'web1', address: '2001:db8::7', jail: 'sshd', bannedAt: '2025-01-02T03:04:05.000Z', until: null,
       count: 5, reason: '5 failures in 10m', lines: ['Failed password'],
     });
+    // The server has the request before the client has read its response.
+    await waitFor(() => notifier!.counters.sent === 1);
     expect(notifier.counters.sent).toBe(1);
   });
 
