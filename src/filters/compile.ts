@@ -1,4 +1,4 @@
-import { createAddressInterner } from '../core/address.js';
+import { sharedInterner } from '../core/address.js';
 import { realClock } from '../core/clock.js';
 import type { Clock } from '../core/clock.js';
 import { err, ok } from '../core/types.js';
@@ -165,7 +165,7 @@ export function compileFilter(def: FilterDef, options: CompileOptions): Result<F
   const ignoreCount = ignoreRes.length;
   const sessionId = def.session?.id ?? '';
   const sessions = def.session === undefined ? undefined : createSessions(def.session);
-  const addresses = createAddressInterner();
+  const addresses = sharedInterner();
 
   // The hot path: no allocation unless a rule matches (exec returns null otherwise), no closures per line.
   function match(line: string): Match | undefined {

@@ -11,7 +11,7 @@
  * its fingerprint (fast.test.ts says when, and prints the new one).
  */
 import { createHash } from 'node:crypto';
-import { createAddressInterner, parseAddress, parseIPv4Bytes, type Address } from '../../core/address.js';
+import { parseAddress, sharedInterner, parseIPv4Bytes, type Address } from '../../core/address.js';
 import { realClock } from '../../core/clock.js';
 import { literalsRegex, type CompileOptions } from '../compile.js';
 import type { Filter, Match } from '../filter.js';
@@ -35,8 +35,6 @@ export const fastPathOf = (filter: Filter): string | undefined => fastFilters.ge
 const HOST_EXACT = new RegExp(`^(?:${HOST_PATTERN})$`);
 /** Distinct IPv6 texts kept at once; the cache starts over when full. */
 const INTERN_MAX = 1 << 16;
-/** Slots of the IPv4 string cache (direct-mapped: a slot holds the last address that hashed to it). */
-const V4_SLOTS = 1 << 16;
 /** Longest line (in UTF-16 units) the string entry copies into its scratch buffer; longer ones go to the regexes. */
 const SCRATCH_UNITS = 16_384;
 
@@ -90,7 +88,7 @@ export function withFastPath(def: FilterDef, options: CompileOptions, filter: Fi
   const scratch = Buffer.allocUnsafe(3 * Math.min(SCRATCH_UNITS, maxLineLength));
   // One string per address seen lately: fewer allocations, and Maps and Sets downstream hash it only once.
   // IPv4 by value (as int32, which V8 keeps unboxed), IPv6 by its text as written; `null`: <HOST> refuses it.
-  const v4 = createAddressInterner(V4_SLOTS);
+  const v4 = sharedInterner();
   const interned6 = new Map<string, Address | undefined | null>();
 
   /** The address of the candidate `b[st.hostStart, st.hostEnd)`; `null`: not one <HOST> takes whole. */
