@@ -7,6 +7,7 @@ import type { Address } from '../core/address.js';
 import type { CidrSet } from '../core/cidr.js';
 import { createActiveBans } from './active-bans.js';
 import { banKey, type Ban, type Hit, type Offence } from '../core/types.js';
+import type { StoredBan } from '../stores/store.js';
 import type { NoticeEvent } from '../notifiers/notifier.js';
 import { createApplier, groupByAction, verifyActions } from './apply.js';
 import type { Daemon, DaemonCounters, DaemonDeps, ReloadOutcome } from './daemon-types.js';
@@ -23,6 +24,9 @@ export type { Daemon, DaemonCounters, DaemonDeps, ManualBan, ReloadOutcome, Relo
 const QUIET_MS = 500;
 
 /** Builds the whole pipeline from a validated config. Throws only for what the config check cannot see. */
+/** Bans scheduled per turn of the event loop during a restore (see recover). */
+const SCHEDULE_SLICE = 2000;
+
 export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
   const { clock, log, store } = deps;
   const counters: DaemonCounters = { bans: 0, unbans: 0, storeErrors: 0, startedAt: clock.now(), restored: 0, expiredWhileDown: 0, reloads: 0 };
@@ -151,8 +155,7 @@ export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
 
   const expire = (due: Ban[]): Promise<void> => lift(due, 'expired');
 
-  async function recover(): Promise<void> {
-    const rows = (await persist('read active bans', () => store.activeBans())) ?? [];
+  async function recover(rows: readonly StoredBan[]): Promise<void> {
     const now = clock.now();
     const expired: Ban[] = [], keep: Ban[] = [];
     for (const b of rows) {
@@ -163,14 +166,23 @@ export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
       }
       (b.until !== null && b.until <= now ? expired : keep).push(b);
     }
-    for (const b of keep) { active.set(b); schedule.add(b); }
     counters.restored = keep.length;
     counters.expiredWhileDown = expired.length;
     // Re-apply everything in one batch per action; lift in the firewall what expired while we were down.
     const groups = groupByAction(keep, actionsOf);
     const whole = deps.dryRun ? [] : [...usedActions(world)].filter((a) => a.replaceAll !== undefined && initialized.has(a));
     for (const a of whole) groups.set(a, groups.get(a) ?? []);
-    await Promise.all([...groups].map(([a, list]) => (whole.includes(a) ? applier.replaceAll(a, list) : applier.ban(a, list))));
+    for (const b of keep) active.set(b);
+    const applied = Promise.all([...groups].map(([a, list]) => (whole.includes(a) ? applier.replaceAll(a, list) : applier.ban(a, list))));
+    // The unbans are scheduled while the firewall's own process takes in the batch, on the other core. That
+    // process reads its batch through a pipe of 64 KiB, which only the event loop refills: a turn of it every
+    // SCHEDULE_SLICE bans keeps the pipe from running dry.
+    for (let i = 0; i < keep.length; i += SCHEDULE_SLICE) {
+      await new Promise((resolve) => setImmediate(resolve));
+      // A control command may have lifted or replaced a ban during the wait.
+      for (const b of keep.slice(i, i + SCHEDULE_SLICE)) if (active.get(b.jail, b.address) === b) schedule.add(b);
+    }
+    await applied;
     for (const b of expired) active.set(b);
     await lift(expired, 'expired while stopped');
     if (keep.length + expired.length > 0) log.info(`Restored ${keep.length} active bans, lifted ${expired.length} that expired while stopped`);
@@ -259,8 +271,12 @@ export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
     async start() {
       if (world.self.length > 0) log.info(`whitelist_self protects this machine's addresses: ${world.self.map((c) => c.text).join(', ')}`);
       if (deps.dryRun) log.info('Dry run: bans are logged and recorded, no action is called');
-      await initActions(world);
-      await recover();
+      // The actions' set-up runs its own processes (nft, ipset): the store is read meanwhile.
+      const init = initActions(world);
+      init.catch(() => {}); // awaited below: a failure must not count as unhandled while the store is read
+      const rows = await persist('read active bans', () => store.activeBans());
+      await init;
+      await recover(rows ?? []);
       await followSources();
       every(60_000, () => { for (const j of world.jails.values()) j.sweep(clock.now()); });
       every(60_000, () => { void verifyActions(groupByAction([...active.values()], actionsOf), applier, log); });

@@ -152,6 +152,28 @@ describe('reloading the daemon', () => {
     expect((await store!.activeBans()).map((b) => b.jail)).toEqual(['sshd']);
   });
 
+  it('refuses to start when an action cannot start, while the store was read meanwhile', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'dd-reload-'));
+    const fw = recorder('fw');
+    const c = config({ sshd: { action: 'fw' } }, { fw });
+    const broken: Config = { ...c, actions: new Map([...c.actions].map(([n, a]) => [n, { ...a, options: { ...a.options, init: [join(dir, 'missing-program')] } }])) };
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown): void => { unhandled.push(e); };
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      store = await openSqliteStore({ path: join(dir, 'state.db') });
+      // A store slower than the action's failure (a database across the network): the failure comes first.
+      const real = store;
+      const slow: Store = Object.assign(Object.create(real) as Store, {
+        activeBans: async () => { await new Promise((r) => setTimeout(r, 500)); return real.activeBans(); },
+      });
+      const d = createDaemon(broken, { clock, log: silentLogger, store: slow, selfAddresses: () => [] });
+      await expect(d.start()).rejects.toThrow('Cannot start action "fw"');
+      await settle();
+    } finally { process.off('unhandledRejection', onUnhandled); }
+    expect(unhandled).toEqual([]);
+  });
+
   it('rejects a config whose new action cannot start and keeps running the old one', async () => {
     dir = mkdtempSync(join(tmpdir(), 'dd-reload-'));
     const fw = recorder('fw');

@@ -7,6 +7,7 @@ import { realClock, type Clock } from '../core/clock.js';
 import { silentLogger, type Logger } from '../core/log.js';
 import { banKey, type Ban, type Hit } from '../core/types.js';
 import type { Position } from '../sources/source.js';
+import { unpackActiveBan, type PackedBanRow } from './sqlite-active.js';
 import * as sql from './schema-sqlite.js';
 import { createCoalescedSync } from './coalesced-sync.js';
 import { sqlitePortable, type BanRow } from './sqlite-portable.js';
@@ -129,9 +130,6 @@ function migrate(db: Database.Database): void {
   }).immediate();
 }
 
-/** A `bans` row as an array, in the column order of SELECT_ACTIVE_BANS. */
-type BanTuple = [number, string, string, number, number | null, number, string, string, number | null, string | null];
-
 /** `Infinity` (or NaN) as a caller's limit means none, which SQLite spells `LIMIT -1`. */
 const sqlLimit = (n: number): number => (Number.isFinite(n) ? Math.max(0, Math.trunc(n)) : -1);
 
@@ -154,8 +152,8 @@ function storeOver(db: Database.Database, options: SqliteStoreOptions, deps: Sql
     insertBan: db.prepare<[BanParams], never>(sql.INSERT_BAN),
     activeBan: db.prepare<[string, string], BanRow>(sql.SELECT_ACTIVE_BAN),
     liftBan: db.prepare<[number, string, number], never>(sql.LIFT_BAN),
-    // Raw: 100,000 active bans are read at every start (restore), and rows as arrays take half the time.
-    activeBans: db.prepare<[], BanTuple>(sql.SELECT_ACTIVE_BANS).raw(true),
+    // Raw: 100,000 active bans are read at every start (restore); see SELECT_ACTIVE_BANS.
+    activeBans: db.prepare<[], PackedBanRow>(sql.SELECT_ACTIVE_BANS).raw(true),
     countInJail: db.prepare<[string, string, number], { n: number }>(sql.COUNT_BANS_IN_JAIL),
     countAllJails: db.prepare<[string, number], { n: number }>(sql.COUNT_BANS_ALL_JAILS),
     history: db.prepare<[string, number], BanRow>(sql.SELECT_BAN_HISTORY),
@@ -274,10 +272,11 @@ function storeOver(db: Database.Database, options: SqliteStoreOptions, deps: Sql
 
     async activeBans() {
       const out: StoredBan[] = [];
-      for (const t of q.activeBans.all()) {
-        const address = parseAddress(t[1]);
-        if (address === undefined) skip('bans', t[0], t[1]);
-        else out.push({ id: t[0], address, jail: t[2], bannedAt: t[3], until: t[4], count: t[5], reason: t[6], origin: t[7], liftedAt: t[8], liftReason: t[9] });
+      const last = { jail: '', reason: '', origin: '' };
+      const bad = (id: number | undefined, address: string): void => { skip('bans', id, address); };
+      for (const row of q.activeBans.all()) {
+        const ban = unpackActiveBan(row, last, bad);
+        if (ban !== undefined) out.push(ban);
       }
       return out;
     },
