@@ -14,6 +14,7 @@ import type { Daemon, DaemonCounters, DaemonDeps, ReloadOutcome } from './daemon
 import { createSourceFollower } from './follow.js';
 import { routersBySource } from './router.js';
 import { lastWindow } from './last-window.js';
+import { createStoreGate } from './persist.js';
 import { createQuietWatch } from './quiet.js';
 import { selfAddresses } from './self-addresses.js';
 import { banMoves, buildWorld, leftovers, restartKeys, usedActions, type World } from './world.js';
@@ -33,6 +34,7 @@ export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
   const active = createActiveBans();
   const pending = new Set<string>();
   const origin = hostname();
+  const { persist, recordNow } = createStoreGate(store, origin, log, counters);
   const initialized = new Set<Action>();
   const follower = createSourceFollower();
   let stopping = false;
@@ -75,18 +77,11 @@ export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
     return false;
   };
 
-  async function persist<T>(what: string, fn: () => Promise<T>): Promise<T | undefined> {
-    try { return await fn(); } catch (e) {
-      counters.storeErrors++;
-      log.error(`Cannot ${what} in the ${store.type} store: ${(e as Error).message}`);
-      return undefined;
-    }
-  }
-
-  async function applyBan(ban: Ban, hits: readonly Hit[]): Promise<void> {
+  /** `recorded`: the store has the ban already (recordBanNow). */
+  async function applyBan(ban: Ban, hits: readonly Hit[], recorded = false): Promise<void> {
     // Persist first: a crash after this line is repaired at the next start, which re-applies active bans.
     // (A power cut before the ban reached the disk is repaired by reading its lines again: see below.)
-    await persist('record the ban', () => store.addBan(ban, origin));
+    if (!recorded) await persist('record the ban', () => store.addBan(ban, origin));
     active.set(ban);
     counters.bans++;
     schedule.add(ban);
@@ -116,9 +111,13 @@ export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
     try {
       const cfg = jail.config.ban;
       const since = clock.now() - world.config.store.retentionMs;
-      const previous = (await persist('count previous bans', () => store.banCount(o.address, cfg.countAllJails ? undefined : o.jail, since))) ?? 0;
+      const countIn = cfg.countAllJails ? undefined : o.jail;
       // The ban starts now even when the failures were timed by their lines (a replayed old log).
-      await applyBan(computeBan({ ...o, at: clock.now() }, previous, cfg), hits);
+      const make = (previous: number): Ban => computeBan({ ...o, at: clock.now() }, previous, cfg);
+      const recorded = recordNow(o.address, o.jail, countIn, since, make);
+      if (recorded) return await applyBan(recorded, hits, true);
+      const previous = (await persist('count previous bans', () => store.banCount(o.address, countIn, since))) ?? 0;
+      await applyBan(make(previous), hits);
     } finally {
       pending.delete(key);
     }

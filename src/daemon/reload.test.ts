@@ -152,6 +152,24 @@ describe('reloading the daemon', () => {
     expect((await store!.activeBans()).map((b) => b.jail)).toEqual(['sshd']);
   });
 
+  it('still bans, and records the ban the slow way, when the store fails to record it in one step', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'dd-reload-'));
+    const fw = recorder('fw');
+    store = await openSqliteStore({ path: join(dir, 'state.db') });
+    const real = store;
+    const failing: Store = Object.assign(Object.create(real) as Store, {
+      recordBanNow: () => { throw new Error('disk I/O error'); },
+    });
+    const d = createDaemon(config({ sshd: { action: 'fw' } }, { fw }), { clock, log: silentLogger, store: failing, selfAddresses: () => [] });
+    daemon = d;
+    await d.start();
+    fail(d, 'sshd', '203.0.113.5', 3);
+    await settle();
+    expect(calls('fw')).toEqual(['ban 203.0.113.5']);
+    expect(d.counters.storeErrors).toBe(1);
+    expect((await real.activeBans()).map((b) => b.address)).toEqual(['203.0.113.5']);
+  });
+
   it('refuses to start when an action cannot start, while the store was read meanwhile', async () => {
     dir = mkdtempSync(join(tmpdir(), 'dd-reload-'));
     const fw = recorder('fw');

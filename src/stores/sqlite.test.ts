@@ -140,6 +140,34 @@ describe('sqlite store', () => {
     await store.close();
   });
 
+  it('counts earlier bans and records the one made from that count in one step (recordBanNow)', async () => {
+    const store = createSqliteStore({ path: tempFile('state.db') }, { hostname: 'web1' });
+    const a = nthAddress(7);
+    await store.addBan({ address: a, jail: 'sshd', bannedAt: T0, until: T0 + HOUR, count: 1, reason: 'first' });
+    await store.liftBan('sshd', a, T0 + HOUR, 'expired');
+    await store.addBan({ address: a, jail: 'postfix', bannedAt: T0 + HOUR, until: T0 + 2 * HOUR, count: 1, reason: 'mail' });
+    const asked: number[] = [];
+    const make = (jail: string, at: number) => (previous: number) => {
+      asked.push(previous);
+      return { address: a, jail, bannedAt: at, until: at + HOUR, count: previous + 1, reason: 'again' };
+    };
+    // In sshd alone one earlier ban; over all jails two (the postfix one is active).
+    const ban = store.recordBanNow(a, 'sshd', 'sshd', T0 - 1, make('sshd', T0 + 3 * HOUR));
+    expect(ban).toEqual({ address: a, jail: 'sshd', bannedAt: T0 + 3 * HOUR, until: T0 + 4 * HOUR, count: 2, reason: 'again' });
+    expect(await store.activeBans()).toEqual(expect.arrayContaining([expect.objectContaining({ jail: 'sshd', count: 2, origin: 'web1', reason: 'again' })]));
+    await store.liftBan('sshd', a, T0 + 4 * HOUR, 'expired');
+    expect(store.recordBanNow(a, 'sshd', undefined, T0 - 1, make('sshd', T0 + 5 * HOUR)).count).toBe(4);
+    // Since a later time, the older bans do not count.
+    await store.liftBan('sshd', a, T0 + 6 * HOUR, 'expired');
+    expect(store.recordBanNow(a, 'sshd', 'sshd', T0 + 4 * HOUR, make('sshd', T0 + 7 * HOUR)).count).toBe(2);
+    // An active ban is returned as it is, and nothing is made or written.
+    asked.length = 0;
+    expect(store.recordBanNow(a, 'sshd', 'sshd', T0 - 1, make('sshd', T0 + 8 * HOUR))).toMatchObject({ bannedAt: T0 + 7 * HOUR, count: 2 });
+    expect(asked).toEqual([]);
+    expect(await store.banHistory(a, 10)).toHaveLength(5);
+    await store.close();
+  });
+
   it('opens through openStore and refuses store types that are not available yet', async () => {
     const file = tempFile('state.db');
     const opened = await openStore({ type: 'sqlite', path: file, retentionMs: HOUR });

@@ -202,6 +202,18 @@ function storeOver(db: Database.Database, options: SqliteStoreOptions, deps: Sql
     };
   });
 
+  const recordBanTx = db.transaction((address: Address, jail: string, countIn: string | undefined, since: number,
+    make: (previous: number) => Ban, origin: string): Ban => {
+    const existing = q.activeBan.get(jail, address);
+    if (existing) return toStoredBan(existing, address);
+    const row = countIn === undefined ? q.countAllJails.get(address, since) : q.countInJail.get(address, countIn, since);
+    const ban = make(row?.n ?? 0);
+    q.insertBan.run({
+      address: ban.address, jail: ban.jail, bannedAt: ban.bannedAt, until: ban.until, count: ban.count, reason: ban.reason, origin,
+    });
+    return ban;
+  });
+
   const liftBanTx = db.transaction((jail: string, address: Address, at: number, reason: string) => {
     const row = q.activeBan.get(jail, address);
     if (!row) return undefined;
@@ -260,6 +272,13 @@ function storeOver(db: Database.Database, options: SqliteStoreOptions, deps: Sql
       // Started now, so that the disk works while the caller spawns its actions; durable() joins it.
       durable().catch(() => {}); // a failed flush is retried by the next durable()
       return toStoredBan(row, ban.address);
+    },
+
+    recordBanNow(address, jail, countIn, since, make, origin = hostname) {
+      const ban = recordBanTx.immediate(address, jail, countIn, since, make, origin);
+      wal.wrote();
+      durable().catch(() => {}); // as in addBan
+      return ban;
     },
 
     durable,

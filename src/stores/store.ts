@@ -72,6 +72,14 @@ export interface Store extends PositionStore {
   activeBans(): Promise<StoredBan[]>;
   /** How many bans `address` had in `jail` (all jails when `jail` is undefined) since `since` (ms). */
   banCount(address: Address, jail: string | undefined, since: number): Promise<number>;
+  /**
+   * `banCount` then `addBan` in one synchronous transaction, for a store that can (SQLite): the ban that
+   * `make` returns for the number of earlier bans (in `countIn`, all jails when undefined, since `since`) is
+   * recorded before the caller's turn of the event loop ends, so the daemon bans without waiting for the rest
+   * of that turn. Returns the ban recorded, or the active one of `jail` and `address` already there (written
+   * nothing then). Throws where `addBan` would reject.
+   */
+  recordBanNow?(address: Address, jail: string, countIn: string | undefined, since: number, make: (previous: number) => Ban, origin?: string): Ban;
   /** Every ban row of an address, newest first, bounded by `limit`. */
   banHistory(address: Address, limit: number): Promise<StoredBan[]>;
   /** Keeps at most `perAddress` most recent hits of each address and jail. */
