@@ -49,8 +49,11 @@ export interface SqliteStore extends PortableStore {
   readonly type: 'sqlite';
   readonly path: string;
   /** Rows skipped on read because their address does not parse (a damaged or hand-edited file). */
-  readonly invalidRows: number;  /** Flushes the WAL file (always there: SQLite's commits resolve before they reach the disk). */
+  readonly invalidRows: number;
+  /** Flushes the WAL file (always there: SQLite's commits resolve before they reach the disk). */
   durable(): Promise<void>;
+  /** Always there: better-sqlite3 runs a transaction synchronously. */
+  recordBanNow: NonNullable<PortableStore['recordBanNow']>;
 }
 
 interface HitRow { address: string; jail: string; at: number; line: string; rule: number | null }
