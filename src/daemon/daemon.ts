@@ -24,10 +24,10 @@ export type { Daemon, DaemonCounters, DaemonDeps, ManualBan, ReloadOutcome, Relo
 /** How long the sources must deliver nothing before `onQuiet` (half a second to a second after the last line). */
 const QUIET_MS = 500;
 
-/** Builds the whole pipeline from a validated config. Throws only for what the config check cannot see. */
 /** Bans scheduled per turn of the event loop during a restore (see recover). */
 const SCHEDULE_SLICE = 2000;
 
+/** Builds the whole pipeline from a validated config. Throws only for what the config check cannot see. */
 export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
   const { clock, log, store } = deps;
   const counters: DaemonCounters = { bans: 0, unbans: 0, storeErrors: 0, startedAt: clock.now(), restored: 0, expiredWhileDown: 0, reloads: 0 };
