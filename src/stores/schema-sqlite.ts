@@ -91,7 +91,8 @@ export const LIFT_BAN = 'UPDATE bans SET lifted_at = ?, lift_reason = ? WHERE id
 /**
  * The active bans, read as one packed text column plus the free-text ones: at every start the daemon reads
  * them all (100,000 in the benchmark), and better-sqlite3 makes a JS value per column per row. Ten columns
- * per row took 175–310 ms for 100,000 rows here, the packed form 40 ms plus its parsing (sqlite-active.ts).
+ * a row: 175–310 ms to read 100,000 rows and 110–200 ms to make bans of them; this form 145–155 ms and 70–110 ms
+ * (sqlite-active.ts), on the same machine in the same hour.
  *
  * The packed column holds id, banned_at, until ('' for a permanent ban), count, jail and address, separated
  * by tabs; the address is last and no valid address holds a tab, so a row that does not split into exactly
