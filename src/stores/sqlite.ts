@@ -191,14 +191,23 @@ function storeOver(db: Database.Database, options: SqliteStoreOptions, deps: Sql
     return out;
   };
 
-  const addBanTx = db.transaction((ban: Ban, origin: string): BanRow => {
-    const existing = q.activeBan.get(ban.jail, ban.address);
-    if (existing) return existing;
+  /** Earlier bans of `address` in `jail` (all jails when undefined) since `since`. */
+  const countBans = (address: Address, jail: string | undefined, since: number): number =>
+    (jail === undefined ? q.countAllJails.get(address, since) : q.countInJail.get(address, jail, since))?.n ?? 0;
+
+  /** Inserts `ban` as active; its row id. */
+  const insertBan = (ban: Ban, origin: string): number => {
     const params: BanParams = {
       address: ban.address, jail: ban.jail, bannedAt: ban.bannedAt, until: ban.until, count: ban.count,
       reason: ban.reason, origin,
     };
-    const id = Number(q.insertBan.run(params).lastInsertRowid);
+    return Number(q.insertBan.run(params).lastInsertRowid);
+  };
+
+  const addBanTx = db.transaction((ban: Ban, origin: string): BanRow => {
+    const existing = q.activeBan.get(ban.jail, ban.address);
+    if (existing) return existing;
+    const id = insertBan(ban, origin);
     return {
       id, address: ban.address, jail: ban.jail, banned_at: ban.bannedAt, until: ban.until, count: ban.count,
       reason: ban.reason, origin, lifted_at: null, lift_reason: null,
@@ -209,11 +218,8 @@ function storeOver(db: Database.Database, options: SqliteStoreOptions, deps: Sql
     make: (previous: number) => Ban, origin: string): Ban => {
     const existing = q.activeBan.get(jail, address);
     if (existing) return toStoredBan(existing, address);
-    const row = countIn === undefined ? q.countAllJails.get(address, since) : q.countInJail.get(address, countIn, since);
-    const ban = make(row?.n ?? 0);
-    q.insertBan.run({
-      address: ban.address, jail: ban.jail, bannedAt: ban.bannedAt, until: ban.until, count: ban.count, reason: ban.reason, origin,
-    });
+    const ban = make(countBans(address, countIn, since));
+    insertBan(ban, origin);
     return ban;
   });
 
@@ -262,6 +268,11 @@ function storeOver(db: Database.Database, options: SqliteStoreOptions, deps: Sql
     await (deps.datasync ?? ((f: fs.promises.FileHandle) => f.datasync()))(walFile);
   });
   const durable = (): Promise<void> => wal.request();
+  /** After a ban's commit: its flush starts now, so that the disk works while the caller spawns its actions. */
+  const banWritten = (): void => {
+    wal.wrote();
+    durable().catch(() => {}); // a failed flush is retried by the next durable()
+  };
 
   return {
     ...sqlitePortable(db, readBans),
@@ -271,16 +282,13 @@ function storeOver(db: Database.Database, options: SqliteStoreOptions, deps: Sql
 
     async addBan(ban, origin = hostname) {
       const row = addBanTx.immediate(ban, origin);
-      wal.wrote();
-      // Started now, so that the disk works while the caller spawns its actions; durable() joins it.
-      durable().catch(() => {}); // a failed flush is retried by the next durable()
+      banWritten();
       return toStoredBan(row, ban.address);
     },
 
     recordBanNow(address, jail, countIn, since, make, origin = hostname) {
       const ban = recordBanTx.immediate(address, jail, countIn, since, make, origin);
-      wal.wrote();
-      durable().catch(() => {}); // as in addBan
+      banWritten();
       return ban;
     },
 
@@ -303,10 +311,7 @@ function storeOver(db: Database.Database, options: SqliteStoreOptions, deps: Sql
       return out;
     },
 
-    async banCount(address, jail, since) {
-      const row = jail === undefined ? q.countAllJails.get(address, since) : q.countInJail.get(address, jail, since);
-      return row?.n ?? 0;
-    },
+    async banCount(address, jail, since) { return countBans(address, jail, since); },
 
     async banHistory(address, limit) { return readBans(q.history.all(address, sqlLimit(limit))); },
 
