@@ -3,7 +3,8 @@
 // filter, whitelist check and tracker (src/daemon/jail.ts), one jail per shipped filter (or the filters
 // named), all reading the same lines through the router of their shared source (src/daemon/router.ts), as
 // jails on one syslog file do. No store and no action: the hot path
-// touches neither (an offence is only counted, and the address then counts as banned, as in the daemon).
+// touches neither (an offence is only counted, and the address then counts as banned in the daemon's record of
+// bans in force, src/daemon/active-bans.ts).
 // Usage: node bench/library-run.mjs FILE [FILTER...]   prints one JSON line.
 import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ const { loadFilterFile, shippedFiltersDir } = await load('filters/load.js');
 const { compileFilter } = await load('filters/compile.js');
 const { createTracker } = await load('trackers/index.js');
 const { createJail } = await load('daemon/jail.js');
+const { createActiveBans } = await load('daemon/active-bans.js');
 const { createLineRouter } = await load('daemon/router.js');
 const { createLineSplitter } = await load('sources/line-splitter.js');
 const { newSourceCounters } = await load('sources/source.js');
@@ -27,18 +29,19 @@ const names = only.length > 0 ? only
 
 const whitelist = createCidrSet(DEFAULTS.whitelist.map((t) => parseCidr(t)));
 let offences = 0;
+// The daemon's own record of bans in force, which its jails ask (by text, and IPv4 addresses by value).
+const active = createActiveBans();
 const jails = names.map((name) => {
   const def = loadFilterFile(join(shippedFiltersDir, `${name}.yaml`));
   if (!def.ok) throw new Error(`Cannot load filter ${name}`);
   const filter = compileFilter(def.value, { modes: [], maxLineLength: DEFAULTS.maxLineLength });
   if (!filter.ok) throw new Error(filter.error);
-  const banned = new Set();
   return createJail({
     config: { name, useLineTime: false }, filter: filter.value, sources: [], actions: [], notifiers: [],
     tracker: createTracker(DEFAULTS.tracker, { clock: { now: () => Date.now(), setTimer: () => () => {} } }),
     whitelist, hitsPerAddress: DEFAULTS.hitsPerAddress,
-    isBanned: (a) => banned.has(a),
-    onOffence: (o) => { offences++; banned.add(o.address); },
+    isBanned: (a) => active.isBanned(name, a), isBannedIPv4: active.bannedIPv4(name),
+    onOffence: (o) => { offences++; active.set({ address: o.address, jail: name, bannedAt: o.at, until: null, count: 1, reason: o.reason }); },
   });
 });
 

@@ -1,8 +1,9 @@
 import type { Action } from '../actions/action.js';
-import type { Address } from '../core/address.js';
+import { sharedInterner, type Address } from '../core/address.js';
 import type { CidrSet } from '../core/cidr.js';
 import type { Hit, LogLine, Offence } from '../core/types.js';
-import type { Filter } from '../filters/filter.js';
+import { NO_MATCH, OTHER_ADDRESS, UNSURE, scanIPv4LineOf, type IPv4Hit } from '../filters/fast/index.js';
+import type { Filter, Match } from '../filters/filter.js';
 import type { Notifier } from '../notifiers/notifier.js';
 import type { Source } from '../sources/source.js';
 import type { Tracker } from '../trackers/tracker.js';
@@ -64,6 +65,12 @@ export interface JailParts {
   readonly whitelist: CidrSet;
   /** Skip addresses that are banned in this jail already (lines still in flight after a ban). */
   readonly isBanned: (address: Address) => boolean;
+  /**
+   * `isBanned` for an IPv4 address by its 32-bit value, answering exactly as `isBanned` does. With it, a
+   * filter that reads IPv4 addresses as numbers (filters/fast) decides the lines of banned addresses without
+   * making a string or a `Match` of them.
+   */
+  readonly isBannedIPv4?: (v4: number) => boolean;
   readonly onOffence: (offence: Offence, hits: Hit[]) => void;
   /** Lines kept per address for `why` and e-mail; addresses kept at most `recentCap` (oldest dropped). */
   readonly hitsPerAddress: number;
@@ -110,32 +117,70 @@ export function createJail(p: JailParts): Jail {
     if (list.length > keep) list.shift();
   };
 
+  /** A match of `address` that is neither banned nor whitelisted: a hit, and perhaps an offence. */
+  const hitOf = (address: Address, rule: number, time: number | undefined, line: LogLine): void => {
+    const at = useLineTime && time !== undefined ? time : line.receivedAt;
+    if (at > newestAt) newestAt = at;
+    if (pardons.size > 0) {
+      const pardoned = pardons.get(address);
+      if (pardoned !== undefined && at <= pardoned) return;
+    }
+    const hit: Hit = { address, jail: name, at, line: detach(line.text), rule };
+    remember(hit);
+    const offence = p.tracker.record(hit);
+    if (offence) {
+      counters.offences++;
+      const hits = recent.get(address) ?? [hit];
+      recent.delete(address);
+      p.onOffence(offence, hits);
+    }
+  };
+
+  // Banned first: after a ban its address's lines still in flight, or those of an attacker the firewall does
+  // not stop (another port, a proxy), are most matches a jail sees. Only a ban forced on a whitelisted address
+  // then goes uncounted as whitelisted while it lasts.
+  const judge = (m: Match, line: LogLine): void => {
+    counters.matched++;
+    if (p.isBanned(m.address)) return;
+    if (p.whitelist.has(m.address)) { counters.whitelisted++; return; }
+    hitOf(m.address, m.rule, m.time, line);
+  };
+
+  // The filter's reader of IPv4 addresses as numbers, where it has one and the daemon answers by number: a line
+  // of a banned address (most of an attack's) then costs no string, no Match and no Set lookup of a string.
+  const scan = p.isBannedIPv4 === undefined ? undefined : scanIPv4LineOf(p.filter);
+  const bannedIPv4 = p.isBannedIPv4 ?? ((): boolean => false);
+  const interner = sharedInterner();
+  const found: IPv4Hit = { v4: 0, time: 0, address: '' as Address, rule: 0 };
+
+  const handleScanned = (lines: readonly LogLine[], read: NonNullable<typeof scan>): void => {
+    for (const line of lines) {
+      const r = read(line.text, found);
+      if (r === NO_MATCH) continue;
+      if (r === UNSURE) {
+        const m = p.filter.match(line.text);
+        if (m) judge(m, line);
+        continue;
+      }
+      const time = Number.isNaN(found.time) ? undefined : found.time;
+      if (r === OTHER_ADDRESS) {
+        judge(time === undefined ? { address: found.address, rule: found.rule } : { address: found.address, rule: found.rule, time }, line);
+        continue;
+      }
+      counters.matched++;
+      const v4 = found.v4;
+      if (bannedIPv4(v4)) continue;
+      if (p.whitelist.hasIPv4(v4)) { counters.whitelisted++; continue; }
+      hitOf(interner.ofIPv4(v4), r, time, line);
+    }
+  };
+
   const handle = (lines: readonly LogLine[], delivered = lines.length): void => {
     counters.lines += delivered;
+    if (scan !== undefined) return handleScanned(lines, scan);
     for (const line of lines) {
       const m = p.filter.match(line.text);
-      if (!m) continue;
-      counters.matched++;
-      // Banned first: after a ban its address's lines still in flight, or those of an attacker the firewall
-      // does not stop (another port, a proxy), are most matches a jail sees. Only a ban forced on a
-      // whitelisted address then goes uncounted as whitelisted while it lasts.
-      if (p.isBanned(m.address)) continue;
-      if (p.whitelist.has(m.address)) { counters.whitelisted++; continue; }
-      const at = useLineTime && m.time !== undefined ? m.time : line.receivedAt;
-      if (at > newestAt) newestAt = at;
-      if (pardons.size > 0) {
-        const pardoned = pardons.get(m.address);
-        if (pardoned !== undefined && at <= pardoned) continue;
-      }
-      const hit: Hit = { address: m.address, jail: name, at, line: detach(line.text), rule: m.rule };
-      remember(hit);
-      const offence = p.tracker.record(hit);
-      if (offence) {
-        counters.offences++;
-        const hits = recent.get(m.address) ?? [hit];
-        recent.delete(m.address);
-        p.onOffence(offence, hits);
-      }
+      if (m) judge(m, line);
     }
   };
 

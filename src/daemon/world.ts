@@ -56,6 +56,8 @@ export interface WorldDeps {
   /** What every jail sees as the whitelist: the daemon's current one, whichever world is live. */
   readonly whitelist: CidrSet;
   readonly isBanned: (jail: string, address: Address) => boolean;
+  /** `isBanned` of one jail for IPv4 addresses by value (daemon/active-bans.ts), where the daemon keeps them so. */
+  readonly bannedIPv4?: (jail: string) => (v4: number) => boolean;
   readonly onOffence: (offence: Offence, hits: Hit[]) => void;
 }
 
@@ -130,6 +132,7 @@ export function buildWorld(config: Config, deps: WorldDeps, previous?: World): W
       tracker: old && sameConfig(old.config.tracker, jc.tracker) ? old.tracker : createTracker(jc.tracker, { clock }),
       whitelist: deps.whitelist, hitsPerAddress: config.hitsPerAddress,
       isBanned: (a) => deps.isBanned(jc.name, a),
+      ...(deps.bannedIPv4 ? { isBannedIPv4: deps.bannedIPv4(jc.name) } : {}),
       onOffence: deps.onOffence,
     }));
   }

@@ -1,3 +1,4 @@
+import { fmix32 as mix } from '../core/hash.js';
 import { parseIPv4Span, parseIPv6Into, type Address } from '../core/address.js';
 
 /**
@@ -61,15 +62,6 @@ const NONE = -1;
 /** Slots of the cache of parsed IPv6 texts (direct-mapped by the text's length and last ten characters). */
 const TEXT_SLOTS = 4096;
 const TEXT_MASK = TEXT_SLOTS - 1;
-
-/** fmix32 of MurmurHash3: every input bit reaches every output bit, so nearby addresses spread out. */
-function mix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
-}
 
 /** The first three rounds of the hash of every IPv4 key. */
 const V4_ROUNDS = mix(mix(mix(0) ^ 0) ^ 0xffff);

@@ -65,6 +65,15 @@ const ipv4Entries = new WeakMap<Filter, ScanIPv4>();
 export const scanIPv4Of = (filter: Filter): ScanIPv4 | undefined => ipv4Entries.get(filter);
 
 /**
+ * {@link ScanIPv4} for a line given as a string (a jail: daemon/jail.ts), with the same answers and counts as
+ * `match` would give: the line is copied as ASCII into a scratch buffer; a line that is not ASCII, is too
+ * long, or fails a prefilter the reader does not imply is UNSURE. The filter's own clock dates the line.
+ */
+export type ScanIPv4Line = (line: string, hit: IPv4Hit) => number;
+const lineEntries = new WeakMap<Filter, ScanIPv4Line>();
+export const scanIPv4LineOf = (filter: Filter): ScanIPv4Line | undefined => lineEntries.get(filter);
+
+/**
  * `filter` with a fast path in front of its `match` when one of the specs was checked against its rules (or
  * `spec` is given: tests force one onto rules it may no longer fit, to see where they differ); else `filter`.
  */
@@ -140,7 +149,8 @@ export function withFastPath(def: FilterDef, options: CompileOptions, filter: Fi
     return time === undefined ? { address, rule } : { address, rule, time };
   }
 
-  function scanIPv4(b: Uint8Array, s: number, e: number, now: number, hit: IPv4Hit): number {
+  /** With `line`, the text the bytes were copied from: a match on a line holding a NUL is dropped as `decide` drops it. */
+  function scanIPv4(b: Uint8Array, s: number, e: number, now: number, hit: IPv4Hit, line?: string): number {
     if (e - s > maxLineLength) return UNSURE;
     if (prefilterBytes !== undefined && !prefilterBytes.some((p) => includesBytes(b, s, e, p))) return UNSURE;
     const rule = chosen!.scan(b, s, e, st);
@@ -160,6 +170,10 @@ export function withFastPath(def: FilterDef, options: CompileOptions, filter: Fi
       time = t;
     }
     counters.lines++;
+    if (line !== undefined && line.indexOf('\u0000') !== -1) {
+      counters.binary++;
+      return NO_MATCH;
+    }
     hit.time = time;
     if (v4 >= 0) {
       counters.perRule[rule]!++;
@@ -185,9 +199,18 @@ export function withFastPath(def: FilterDef, options: CompileOptions, filter: Fi
     return m === null ? slow(line) : m;
   }
 
+  function scanLine(line: string, hit: IPv4Hit): number {
+    if (line.length > maxLineLength || line.length * 3 > scratch.length) return UNSURE;
+    if (prefilter !== undefined && !prefilter.test(line)) return UNSURE;
+    const n = scratch.write(line, 0, 'utf8');
+    if (n !== line.length) return UNSURE;
+    return scanIPv4(scratch, 0, n, withTime ? clock.now() : 0, hit, line);
+  }
+
   const fast: Filter = { ...filter, match };
   fastFilters.set(fast, chosen.name);
   ipv4Entries.set(fast, scanIPv4);
+  lineEntries.set(fast, scanLine);
   return fast;
 }
 
