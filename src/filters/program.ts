@@ -21,62 +21,10 @@ import { PLAIN_HEAD_PATTERN, SYSLOG_PATTERN } from './line-time.js';
 
 const HEAD_WORD = new RegExp(`^(?:${PLAIN_HEAD_PATTERN})([A-Za-z0-9_]*)`);
 
-/** {@link programWord} by the regex alone: the specification the hand-written reader is tested against. */
-export function programWordByRegex(line: string): string | undefined {
-  const m = HEAD_WORD.exec(line);
-  return m === null ? undefined : m[1];
-}
-
-const isDigit = (c: number): boolean => c >= 48 && c <= 57;
-const isWordChar = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || isDigit(c) || c === 95;
-const twoDigits = (line: string, i: number): boolean => isDigit(line.charCodeAt(i)) && isDigit(line.charCodeAt(i + 1));
-/** Where the regex must answer: the reader is not certain. */
-const ASK = -1;
-
-/**
- * Where the program word starts after the one head shape most logs have, `Mmm dd hh:mm:ss host ` with a host
- * of printable ASCII not ending in `:`; ASK for any other line. Why the regex ends the head at the same place:
- * a line starting with `[A-Z][a-z]{2} ` and a one- or two-digit day can only take PLAIN_HEAD_PATTERN's BSD
- * branch (the others start with a digit, or need four digits after the weekday); without a `.` after the
- * seconds the fraction cannot match; and the host, `\S{1,255}`, ends at the first space (the reader refuses
- * any other whitespace, and any character outside printable ASCII, leaving those to the regex).
- */
-function bsdWordStart(line: string): number {
-  const n = line.length;
-  if (n < 17) return ASK;
-  const c0 = line.charCodeAt(0), c1 = line.charCodeAt(1), c2 = line.charCodeAt(2);
-  if (c0 < 65 || c0 > 90 || c1 < 97 || c1 > 122 || c2 < 97 || c2 > 122 || line.charCodeAt(3) !== 32) return ASK;
-  let i = 4;
-  if (line.charCodeAt(i) === 32) i++;
-  if (!isDigit(line.charCodeAt(i))) return ASK;
-  i++;
-  if (isDigit(line.charCodeAt(i))) i++;
-  if (line.charCodeAt(i) !== 32) return ASK;
-  i++;
-  // hh:mm:ss and a space: fixed places, each checked (charCodeAt past the end is NaN, which fails them).
-  if (!twoDigits(line, i) || !twoDigits(line, i + 3) || !twoDigits(line, i + 6)) return ASK;
-  if (line.charCodeAt(i + 2) !== 58 || line.charCodeAt(i + 5) !== 58 || line.charCodeAt(i + 8) !== 32) return ASK;
-  i += 9;
-  const first = line.charCodeAt(i);
-  if (first === 60 /* < */ || first === 91 /* [ */) return ASK;
-  const hostStart = i;
-  for (; i < n; i++) {
-    const c = line.charCodeAt(i);
-    if (c === 32) break;
-    if (c < 33 || c > 126) return ASK;
-  }
-  const hostLength = i - hostStart;
-  if (i === n || hostLength < 1 || hostLength > 255 || line.charCodeAt(i - 1) === 58 /* : */) return ASK;
-  return i + 1;
-}
-
 /** The first word of the program that wrote `line`, or `undefined` when its head is not certain. */
 export function programWord(line: string): string | undefined {
-  const start = bsdWordStart(line);
-  if (start === ASK) return programWordByRegex(line);
-  let end = start;
-  while (end < line.length && isWordChar(line.charCodeAt(end))) end++;
-  return line.slice(start, end);
+  const m = HEAD_WORD.exec(line);
+  return m === null ? undefined : m[1];
 }
 
 const ANY_HEAD = new RegExp(`^(?:${SYSLOG_PATTERN})`);
