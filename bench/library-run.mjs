@@ -40,7 +40,7 @@ const jails = names.map((name) => {
     config: { name, useLineTime: false }, filter: filter.value, sources: [], actions: [], notifiers: [],
     tracker: createTracker(DEFAULTS.tracker, { clock: { now: () => Date.now(), setTimer: () => () => {} } }),
     whitelist, hitsPerAddress: DEFAULTS.hitsPerAddress,
-    isBanned: (a) => active.isBanned(name, a), isBannedIPv4: active.bannedIPv4(name),
+    ...active.of(name),
     onOffence: (o) => { offences++; active.set({ address: o.address, jail: name, bannedAt: o.at, until: null, count: 1, reason: o.reason }); },
   });
 });

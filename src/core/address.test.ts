@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  addressBytes, formatIPv6, ipv4Address, isIPv4, parseAddress, parseIPv4, parseIPv4Span, parseIPv6Groups, parseIPv6Into, type Address,
+  addressBytes, createAddressInterner, formatIPv6, ipv4Address, isIPv4, parseAddress, parseIPv4, parseIPv4Span, parseIPv6Groups, parseIPv6Into, type Address,
 } from './address.js';
 
 /** Input → canonical text. */
@@ -253,5 +253,19 @@ describe('the char-code parsers', () => {
       expect(ipv4Address(parseIPv4(text) as number)).toBe(parseAddress(text));
     }
     expect(() => ipv4Address(2 ** 32)).toThrow(RangeError);
+  });
+});
+
+describe('createAddressInterner', () => {
+  it('answers as parseAddress does, the same string each time, also once its IPv6 memory has filled and started over', () => {
+    const interner = createAddressInterner(1 << 4);
+    const texts = ['203.0.113.1', '2001:DB8::1', '[2001:db8::1]', '::ffff:192.0.2.1', 'fe80::1%eth0', '2001:db8::g', '[203.0.113.1]',
+      '1.2.3', '', '::', ...Array.from({ length: 5000 }, (_, k) => `2001:db8:${(k % 4500).toString(16)}::1`)];
+    for (let round = 0; round < 2; round++) {
+      for (const t of texts) expect(interner.parse(t), t).toBe(parseAddress(t));
+    }
+    const a = interner.parse('2001:0db8::0001');
+    expect(interner.parse('2001:0db8::0001')).toBe(a);
+    expect(interner.ofIPv4(0xcb007101)).toBe('203.0.113.1');
   });
 });

@@ -30,10 +30,11 @@ describe('active bans', () => {
   });
 });
 
-describe('active bans by IPv4 value', () => {
-  it('answers for a jail exactly as isBanned does, through bans, unbans and bans of other jails', () => {
+describe('active bans of one jail', () => {
+  it('answer for the jail exactly as isBanned does, by text and IPv4 value, through bans, unbans and bans of other jails', () => {
     const active = createActiveBans();
-    const sshd = active.bannedIPv4('sshd');
+    const sshd = (v: number): boolean => active.of('sshd').isBannedIPv4(v);
+    const bound = active.of('sshd');
     const v = 0xc0000201; // 192.0.2.1
     expect(sshd(v)).toBe(false);
     active.set(ban('sshd', A));
@@ -41,13 +42,16 @@ describe('active bans by IPv4 value', () => {
     active.set(ban('postfix', parseAddress('192.0.2.2') as Address));
     expect(sshd(v)).toBe(true);
     expect(sshd(v + 1)).toBe(false); // postfix's ban is postfix's
-    expect(active.bannedIPv4('postfix')(v + 1)).toBe(true);
+    expect(active.of('postfix').isBannedIPv4(v + 1)).toBe(true);
+    expect(active.of('postfix').isBanned(A)).toBe(false);
     active.delete('sshd', A);
     expect(sshd(v)).toBe(false);
     // The jail's last ban gone and a new one set: the function handed out earlier still sees it.
     active.delete('sshd', B);
     active.set(ban('sshd', A, 9));
-    expect(sshd(v)).toBe(true);
+    expect(bound.isBannedIPv4(v)).toBe(true);
+    expect(bound.isBanned(A)).toBe(true);
+    expect(bound.isBanned(B)).toBe(false);
     // An IPv4-mapped IPv6 text is canonicalised to IPv4 before any ban is made of it.
     expect(parseAddress('::ffff:192.0.2.1')).toBe(A);
   });

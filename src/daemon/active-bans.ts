@@ -6,44 +6,51 @@ import type { Ban } from '../core/types.js';
  * The bans in force, by jail and address. Jails ask `isBanned` for every line they match (lines still in
  * flight after a ban), and a restore sets 100,000 at once, so no lookup builds a key string: a map of
  * addresses per jail, whose interned address strings hash once. The IPv4 ones are also kept by value, for a
- * jail whose filter reads the address as a number (`bannedIPv4`).
+ * jail whose filter reads the address as a number (`of`).
  */
 export interface ActiveBans {
   get(jail: string, address: Address): Ban | undefined;
   isBanned(jail: string, address: Address): boolean;
   /**
-   * `isBanned` for the IPv4 addresses of `jail`, by their 32-bit value: a function bound to the jail's bans,
-   * valid for as long as this object lives (a jail keeps it across bans, unbans and reloads).
+   * `isBanned` bound to one jail's bans, by text and (IPv4) by 32-bit value: valid for as long as this object
+   * lives, so a jail keeps it across bans, unbans and reloads.
    */
-  bannedIPv4(jail: string): (v4: number) => boolean;
+  of(jail: string): JailBans;
   set(ban: Ban): void;
   delete(jail: string, address: Address): void;
   values(): IterableIterator<Ban>;
 }
 
-interface JailBans {
+export interface JailBans {
+  isBanned(address: Address): boolean;
+  isBannedIPv4(v4: number): boolean;
+}
+
+interface Entry {
   readonly bans: Map<Address, Ban>;
   readonly v4: IPv4Set;
+  readonly view: JailBans;
 }
 
 export function createActiveBans(): ActiveBans {
-  // A jail's entry stays when its last ban goes, as the function `bannedIPv4` gave out reads it: a few per jail name.
-  const byJail = new Map<string, JailBans>();
-  const of = (jail: string): JailBans => {
+  // A jail's entry stays when its last ban goes, as the view `of` gave out reads it: a few per jail name.
+  const byJail = new Map<string, Entry>();
+  const entry = (jail: string): Entry => {
     let j = byJail.get(jail);
-    if (j === undefined) byJail.set(jail, (j = { bans: new Map(), v4: createIPv4Set() }));
+    if (j === undefined) {
+      const bans = new Map<Address, Ban>(), v4 = createIPv4Set();
+      j = { bans, v4, view: { isBanned: (a) => bans.has(a), isBannedIPv4: (v) => v4.has(v) } };
+      byJail.set(jail, j);
+    }
     return j;
   };
   const v4Of = (address: Address): number => parseIPv4Span(address, 0, address.length);
   return {
     get: (jail, address) => byJail.get(jail)?.bans.get(address),
     isBanned: (jail, address) => byJail.get(jail)?.bans.has(address) === true,
-    bannedIPv4(jail) {
-      const { v4 } = of(jail);
-      return (value) => v4.has(value);
-    },
+    of: (jail) => entry(jail).view,
     set(ban) {
-      const j = of(ban.jail);
+      const j = entry(ban.jail);
       j.bans.set(ban.address, ban);
       const v = v4Of(ban.address);
       if (v >= 0) j.v4.add(v);

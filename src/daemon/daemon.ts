@@ -49,7 +49,7 @@ export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
   };
   const worldDeps = {
     clock, log, positions: store, hostname: origin, selfAddresses: deps.selfAddresses ?? selfAddresses,
-    whitelist: whitelistView, isBanned: active.isBanned, bannedIPv4: active.bannedIPv4,
+    whitelist: whitelistView, bansOf: active.of,
     onOffence: (o: Offence, hits: Hit[]) => { void banOffence(o, hits); },
     ...(deps.notifiers ? { notifiers: deps.notifiers } : {}),
   };

@@ -46,14 +46,14 @@ function jail(byValue: boolean, whitelist: Cidr[]) {
   const active = createActiveBans();
   const offences: Array<[Offence, Hit[]]> = [];
   let askedByValue = 0;
-  const byValueCheck = active.bannedIPv4('sshd');
+  const bans = active.of('sshd');
   const j = createJail({
     config: { name: 'sshd', useLineTime: false } as Jail['config'],
     filter: filter.value, sources: [], actions: [], notifiers: [],
     tracker: createTracker({ type: 'window', maxFailures: 3, periodMs: 600_000, maxEntries: 1000 }, { clock: { now: () => 0, setTimer: () => () => {} } }),
     whitelist: createCidrSet(whitelist), hitsPerAddress: 4,
-    isBanned: (a) => active.isBanned('sshd', a),
-    ...(byValue ? { isBannedIPv4: (v: number) => { askedByValue++; return byValueCheck(v); } } : {}),
+    isBanned: bans.isBanned,
+    ...(byValue ? { isBannedIPv4: (v: number) => { askedByValue++; return bans.isBannedIPv4(v); } } : {}),
     onOffence: (o, hits) => {
       offences.push([o, hits]);
       // Every other offence is banned: the lines that follow test both verdicts.

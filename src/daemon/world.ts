@@ -16,6 +16,7 @@ import { withExtraLineTime } from '../sources/line-time-extra.js';
 import type { PositionStore, Source } from '../sources/source.js';
 import { createTracker } from '../trackers/index.js';
 import { createJail, type Jail } from './jail.js';
+import type { JailBans } from './active-bans.js';
 import { sameConfig, sameList } from './same.js';
 
 /**
@@ -55,9 +56,8 @@ export interface WorldDeps {
   readonly notifiers?: ReadonlyMap<string, Notifier>;
   /** What every jail sees as the whitelist: the daemon's current one, whichever world is live. */
   readonly whitelist: CidrSet;
-  readonly isBanned: (jail: string, address: Address) => boolean;
-  /** `isBanned` of one jail for IPv4 addresses by value (daemon/active-bans.ts), where the daemon keeps them so. */
-  readonly bannedIPv4?: (jail: string) => (v4: number) => boolean;
+  /** The bans in force in one jail (daemon/active-bans.ts). */
+  readonly bansOf: (jail: string) => JailBans;
   readonly onOffence: (offence: Offence, hits: Hit[]) => void;
 }
 
@@ -131,8 +131,7 @@ export function buildWorld(config: Config, deps: WorldDeps, previous?: World): W
       config: jc, filter, sources, actions: jailActions, notifiers: jailNotifiers,
       tracker: old && sameConfig(old.config.tracker, jc.tracker) ? old.tracker : createTracker(jc.tracker, { clock }),
       whitelist: deps.whitelist, hitsPerAddress: config.hitsPerAddress,
-      isBanned: (a) => deps.isBanned(jc.name, a),
-      ...(deps.bannedIPv4 ? { isBannedIPv4: deps.bannedIPv4(jc.name) } : {}),
+      ...deps.bansOf(jc.name),
       onOffence: deps.onOffence,
     }));
   }
