@@ -94,6 +94,10 @@ export function createJail(p: JailParts): Jail {
   const recentCap = p.recentCap ?? 10_000;
   const keep = Math.max(1, p.hitsPerAddress);
   const pardons = new Map<Address, number>();
+  // Read once: the parts come in objects of many shapes (one per caller), and a property read at a site that
+  // saw many shapes is a slow, generic one, here on every line of every jail.
+  const { filter, tracker, whitelist, isBanned, onOffence } = p;
+  const match = filter.match;
 
   // Eviction order kept apart from the Map: deleting from a Map's front and asking for its first key again
   // walks every hole deletions left (measured at 14 µs per eviction with 10,000 entries). Addresses deleted
@@ -127,12 +131,12 @@ export function createJail(p: JailParts): Jail {
     }
     const hit: Hit = { address, jail: name, at, line: detach(line.text), rule };
     remember(hit);
-    const offence = p.tracker.record(hit);
+    const offence = tracker.record(hit);
     if (offence) {
       counters.offences++;
       const hits = recent.get(address) ?? [hit];
       recent.delete(address);
-      p.onOffence(offence, hits);
+      onOffence(offence, hits);
     }
   };
 
@@ -141,14 +145,14 @@ export function createJail(p: JailParts): Jail {
   // then goes uncounted as whitelisted while it lasts.
   const judge = (m: Match, line: LogLine): void => {
     counters.matched++;
-    if (p.isBanned(m.address)) return;
-    if (p.whitelist.has(m.address)) { counters.whitelisted++; return; }
+    if (isBanned(m.address)) return;
+    if (whitelist.has(m.address)) { counters.whitelisted++; return; }
     hitOf(m.address, m.rule, m.time, line);
   };
 
   // The filter's reader of IPv4 addresses as numbers, where it has one and the daemon answers by number: a line
   // of a banned address (most of an attack's) then costs no string, no Match and no Set lookup of a string.
-  const scan = p.isBannedIPv4 === undefined ? undefined : scanIPv4LineOf(p.filter);
+  const scan = p.isBannedIPv4 === undefined ? undefined : scanIPv4LineOf(filter);
   const bannedIPv4 = p.isBannedIPv4 ?? ((): boolean => false);
   const interner = sharedInterner();
   const found: IPv4Hit = { v4: 0, time: 0, address: '' as Address, rule: 0 };
@@ -158,7 +162,7 @@ export function createJail(p: JailParts): Jail {
       const r = read(line.text, found);
       if (r === NO_MATCH) continue;
       if (r === UNSURE) {
-        const m = p.filter.match(line.text);
+        const m = match(line.text);
         if (m) judge(m, line);
         continue;
       }
@@ -170,7 +174,7 @@ export function createJail(p: JailParts): Jail {
       counters.matched++;
       const v4 = found.v4;
       if (bannedIPv4(v4)) continue;
-      if (p.whitelist.hasIPv4(v4)) { counters.whitelisted++; continue; }
+      if (whitelist.hasIPv4(v4)) { counters.whitelisted++; continue; }
       hitOf(interner.ofIPv4(v4), r, time, line);
     }
   };
@@ -179,7 +183,7 @@ export function createJail(p: JailParts): Jail {
     counters.lines += delivered;
     if (scan !== undefined) return handleScanned(lines, scan);
     for (const line of lines) {
-      const m = p.filter.match(line.text);
+      const m = match(line.text);
       if (m) judge(m, line);
     }
   };

@@ -64,5 +64,6 @@ export interface Filter {
   readonly programs?: readonly string[];
   /** Every line this filter can match starts with a `<SYSLOG>` head (its prefix says so: filters/program.ts). */
   readonly syslogOnly?: boolean;
+  /** Called unbound (a jail reads it once): it must not use `this`. */
   match(line: string): Match | undefined;
 }
