@@ -61,17 +61,24 @@ export function formatReport(res) {
   }
   if (res.memory) {
     const m = res.memory;
-    out.push('Daemon memory', `  idle (one sshd jail, SQLite store): ${mib(m.idleBytes)} RSS`,
+    const idleAll = m.idleRuns && m.idleRuns.length > 1 ? ` (median of ${m.idleRuns.map((b) => (b / 2 ** 20).toFixed(1)).join(', ')} MiB)` : '';
+    out.push('Daemon memory', `  idle (one sshd jail, SQLite store): ${mib(m.idleBytes)} RSS${idleAll}`,
       `  ${m.tracked.toLocaleString('en')} tracked addresses × ${m.failures} failures: ${mib(m.rssBytes)} RSS (peak ${mib(m.peakBytes)}), ${m.lines.toLocaleString('en')} lines in ${f(m.seconds, 1)} s`, '');
   }
   if (res.restore) {
     out.push(`Restore of ${res.restore.bans.toLocaleString('en')} active bans at start (spawn → "Restored" logged)`);
-    for (const r of res.restore.rows) out.push(r.skipped ? `  ${pad(r.name, 30)} skipped: ${r.skipped}` : `  ${pad(r.name, 30)} ${f(r.seconds)} s, ${r.restored.toLocaleString('en')} restored${r.inFirewall !== undefined ? `, ${r.inFirewall.toLocaleString('en')} in the nftables sets` : ''}`);
+    for (const r of res.restore.rows) {
+      const all = r.runs && r.runs.length > 1 ? ` (median of ${r.runs.map((x) => f(x)).join(', ')})` : '';
+      out.push(r.skipped ? `  ${pad(r.name, 30)} skipped: ${r.skipped}` : `  ${pad(r.name, 30)} ${f(r.seconds)} s${all}, ${r.restored.toLocaleString('en')} restored${r.inFirewall !== undefined ? `, ${r.inFirewall.toLocaleString('en')} in the nftables sets` : ''}`);
+    }
     out.push('');
   }
   if (res.store) {
     out.push(`Store: record ${res.storeBans.toLocaleString('en')} bans (addBan, each durable before the next)`);
-    for (const r of res.store) out.push(r.skipped ? `  ${pad(r.name, 8)} skipped: ${r.skipped}` : `  ${pad(r.name, 8)} ${f(r.seconds)} s (${f(r.perBanMs, 3)} ms per ban, ${k(r.bansPerS)}/s)`);
+    for (const r of res.store) {
+      const all = r.runs && r.runs.length > 1 ? `, median of ${r.runs.map((x) => f(x)).join(', ')} s` : '';
+      out.push(r.skipped ? `  ${pad(r.name, 8)} skipped: ${r.skipped}` : `  ${pad(r.name, 8)} ${f(r.seconds)} s (${f(r.perBanMs, 3)} ms per ban, ${k(r.bansPerS)}/s${all})`);
+    }
     out.push('');
   }
   out.push('Targets');

@@ -7,6 +7,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { distinctAddress } from './corpus.mjs';
+import { median } from './measure.mjs';
 
 const dist = (root, p) => import(join(root, 'dist', p));
 
@@ -21,6 +22,12 @@ async function timeBans(store, bans) {
   return { seconds, perBanMs: (seconds * 1000) / bans, bansPerS: bans / seconds };
 }
 
+/** The run of median time, with every run's seconds. */
+function medianRun(list, bans) {
+  const seconds = median(list.map((r) => r.seconds));
+  return { seconds, perBanMs: (seconds * 1000) / bans, bansPerS: bans / seconds, runs: list.map((r) => r.seconds) };
+}
+
 const reachable = (port) => new Promise((resolve) => {
   const s = connect({ host: '127.0.0.1', port });
   s.setTimeout(1000, () => { s.destroy(); resolve(false); });
@@ -28,15 +35,22 @@ const reachable = (port) => new Promise((resolve) => {
   s.on('error', () => resolve(false));
 });
 
-export async function storeBench({ root, work, bans, log }) {
+export async function storeBench({ root, work, bans, runs, log }) {
+  const n = Math.max(1, runs ?? 1);
   const { openStore } = await dist(root, 'stores/index.js');
   const rows = [];
   const dir = join(work, 'store');
   mkdirSync(dir, { recursive: true });
   log(`store: ${bans.toLocaleString('en')} bans into SQLite`);
-  const sqlite = await openStore({ type: 'sqlite', path: join(dir, 'bench.db'), retentionMs: 30 * 86_400_000 }, { queue: false });
-  if (!sqlite.ok) throw new Error(sqlite.error);
-  try { rows.push({ name: 'sqlite', ...(await timeBans(sqlite.value, bans)) }); } finally { await sqlite.value.close(); rmSync(dir, { recursive: true, force: true }); }
+  const sqliteRuns = [];
+  for (let i = 0; i < n; i++) {
+    // A fresh file each run.
+    const sqlite = await openStore({ type: 'sqlite', path: join(dir, `bench${i}.db`), retentionMs: 30 * 86_400_000 }, { queue: false });
+    if (!sqlite.ok) throw new Error(sqlite.error);
+    try { sqliteRuns.push(await timeBans(sqlite.value, bans)); } finally { await sqlite.value.close(); }
+  }
+  rmSync(dir, { recursive: true, force: true });
+  rows.push({ name: 'sqlite', ...medianRun(sqliteRuns, bans) });
 
   if (!(await reachable(3306))) {
     rows.push({ name: 'mysql', skipped: 'no server on 127.0.0.1:3306' });
@@ -50,9 +64,14 @@ export async function storeBench({ root, work, bans, log }) {
   try {
     await admin.query('CREATE DATABASE IF NOT EXISTS test');
     log(`store: ${bans.toLocaleString('en')} bans into MySQL (tables ${prefix}*)`);
-    const opened = await openStore(config, { queue: false });
-    if (!opened.ok) { rows.push({ name: 'mysql', skipped: opened.error }); return rows; }
-    try { rows.push({ name: 'mysql', ...(await timeBans(opened.value, bans)) }); } finally { await opened.value.close(); }
+    const mysqlRuns = [];
+    for (let i = 0; i < n; i++) {
+      // Fresh tables each run.
+      const opened = await openStore({ ...config, tablePrefix: `${prefix}${i}_` }, { queue: false });
+      if (!opened.ok) { rows.push({ name: 'mysql', skipped: opened.error }); return rows; }
+      try { mysqlRuns.push(await timeBans(opened.value, bans)); } finally { await opened.value.close(); }
+    }
+    rows.push({ name: 'mysql', ...medianRun(mysqlRuns, bans) });
   } finally {
     const [tables] = await admin.query('SELECT table_name AS t FROM information_schema.tables WHERE table_schema = ? AND table_name LIKE ?',
       ['test', `${prefix.replace(/_/g, '\\_')}%`]);
