@@ -10,7 +10,7 @@
  * `<SYSLOG>` switches the fast path off (correct, slower) until someone checks the reader again and updates
  * its fingerprint (fast.test.ts says when, and prints the new one).
  */
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../../core/sha256.js';
 import { parseAddress, sharedInterner, parseIPv4Bytes, type Address } from '../../core/address.js';
 import { realClock } from '../../core/clock.js';
 import { literalsRegex, type CompileOptions } from '../compile.js';
@@ -25,7 +25,7 @@ import { sshdSpec } from './sshd.js';
 const SPECS: readonly FastSpec[] = [sshdSpec];
 
 /** Fingerprint of a compiled filter's rules, as {@link FastSpec.fingerprints} lists them. */
-export const fingerprint = (rules: readonly string[]): string => createHash('sha256').update(rules.join('\n')).digest('hex');
+export const fingerprint = (rules: readonly string[]): string => sha256Hex(rules.join('\n'));
 
 /** Filters that run on a fast path, and on which spec (for tests and `dictdefence test`). */
 const fastFilters = new WeakMap<Filter, string>();
