@@ -214,4 +214,25 @@ describe('createUnbanSchedule', () => {
     expect(batches).toHaveLength(1);
     expect(batches[0]).toHaveLength(10);
   });
+
+  it('addMany schedules as the same adds one by one: replacements, permanent bans, two jails, same order and times', () => {
+    const list: Ban[] = [];
+    for (let i = 0; i < 300; i++) {
+      const address = `10.0.0.${i % 40}`;
+      // Replaced bans (the same address again), permanent ones cancelling, equal ends, another jail.
+      list.push(ban(address, i % 11 === 0 ? null : 1000 + ((i * 37) % 500) * 10, i % 3 === 0 ? 'postfix' : 'sshd'));
+    }
+    const one = setup(), many = setup();
+    for (const b of list) one.schedule.add(b);
+    many.schedule.addMany(list.slice(0, 120));
+    many.schedule.addMany(list.slice(120));
+    expect(many.schedule.size).toBe(one.schedule.size);
+    expect(many.schedule.next()).toBe(one.schedule.next());
+    one.clock.advance(10_000);
+    many.clock.advance(10_000);
+    expect(many.times).toEqual(one.times);
+    expect(many.batches.map((b) => [...b].sort())).toEqual(one.batches.map((b) => [...b].sort()));
+    expect(one.batches.flat().length).toBeGreaterThan(40);
+    expect(many.schedule.size).toBe(0);
+  });
 });

@@ -1,7 +1,7 @@
 import type { Address } from '../core/address.js';
 import type { Cancel, Clock } from '../core/clock.js';
 import { MinHeap } from '../core/heap.js';
-import { banKey, type Ban } from '../core/types.js';
+import type { Ban } from '../core/types.js';
 
 /** When each temporary ban ends, with one timer for all of them. */
 export interface UnbanSchedule {
@@ -10,6 +10,8 @@ export interface UnbanSchedule {
    * ban is not scheduled, and cancels a pending unban of its key (the ban it replaces must not be lifted).
    */
   add(ban: Ban): void;
+  /** `add` of each of `bans` in turn, the timer armed once at the end (a restore schedules 100,000). */
+  addMany(bans: readonly Ban[]): void;
   /** Cancels the pending unban of this jail and address (manual unban, ban replaced). Returns whether there was one. */
   remove(jail: string, address: Address): boolean;
   /** The earliest pending `until`, or `undefined` when nothing is pending. */
@@ -21,7 +23,6 @@ export interface UnbanSchedule {
 }
 
 interface Entry {
-  readonly key: string;
   readonly until: number;
   readonly ban: Ban;
 }
@@ -38,12 +39,29 @@ interface Entry {
  * skipped when they reach the top, or dropped when they come to outnumber the live ones.
  */
 export function createUnbanSchedule(clock: Clock, onDue: (bans: Ban[]) => void): UnbanSchedule {
-  const live = new Map<string, Entry>();
+  // By jail, then address: no key string is built per ban, and the address strings, which the daemon's other
+  // maps hold too, are hashed once.
+  const live = new Map<string, Map<Address, Entry>>();
+  let liveCount = 0;
   let heap = new MinHeap<Entry>((e) => e.until);
   let cancelTimer: Cancel | undefined;
   let armedAt: number | undefined;
 
-  const isLive = (e: Entry): boolean => live.get(e.key) === e;
+  const isLive = (e: Entry): boolean => live.get(e.ban.jail)?.get(e.ban.address) === e;
+  const unset = (jail: string, address: Address): boolean => {
+    const inJail = live.get(jail);
+    if (inJail === undefined || !inJail.delete(address)) return false;
+    liveCount--;
+    if (inJail.size === 0) live.delete(jail);
+    return true;
+  };
+  const set = (e: Entry): void => {
+    let inJail = live.get(e.ban.jail);
+    if (inJail === undefined) live.set(e.ban.jail, (inJail = new Map()));
+    const before = inJail.size;
+    inJail.set(e.ban.address, e);
+    liveCount += inJail.size - before;
+  };
 
   const top = (): Entry | undefined => {
     for (let e = heap.peek(); e !== undefined; e = heap.peek()) {
@@ -75,7 +93,7 @@ export function createUnbanSchedule(clock: Clock, onDue: (bans: Ban[]) => void):
     const due: Ban[] = [];
     for (let e = top(); e !== undefined && e.until <= now; e = top()) {
       heap.pop();
-      live.delete(e.key);
+      unset(e.ban.jail, e.ban.address);
       due.push(e.ban);
     }
     arm();
@@ -83,37 +101,47 @@ export function createUnbanSchedule(clock: Clock, onDue: (bans: Ban[]) => void):
   }
 
   const compact = (): void => {
-    if (heap.size <= 2 * live.size + 64) return;
+    if (heap.size <= 2 * liveCount + 64) return;
     heap = new MinHeap<Entry>((e) => e.until);
-    for (const e of live.values()) heap.push(e);
+    for (const inJail of live.values()) for (const e of inJail.values()) heap.push(e);
+  };
+
+  const put = (ban: Ban): void => {
+    if (ban.until === null) {
+      unset(ban.jail, ban.address);
+    } else {
+      const entry: Entry = { until: ban.until, ban };
+      set(entry);
+      heap.push(entry);
+    }
   };
 
   return {
     add(ban: Ban): void {
-      const key = banKey(ban.jail, ban.address);
-      if (ban.until === null) {
-        live.delete(key);
-      } else {
-        const entry: Entry = { key, until: ban.until, ban };
-        live.set(key, entry);
-        heap.push(entry);
-      }
+      put(ban);
+      compact();
+      arm();
+    },
+
+    addMany(bans: readonly Ban[]): void {
+      for (const b of bans) put(b);
       compact();
       arm();
     },
 
     remove(jail: string, address: Address): boolean {
-      const removed = live.delete(banKey(jail, address));
+      const removed = unset(jail, address);
       if (removed) { compact(); arm(); }
       return removed;
     },
 
     next: () => top()?.until,
 
-    get size() { return live.size; },
+    get size() { return liveCount; },
 
     clear(): void {
       live.clear();
+      liveCount = 0;
       heap = new MinHeap<Entry>((e) => e.until);
       disarm();
     },

@@ -13,7 +13,9 @@ export class MinHeap<T> {
     while (i > 0) {
       const p = (i - 1) >> 1;
       if (this.key(a[p] as T) <= this.key(a[i] as T)) break;
-      [a[p], a[i]] = [a[i] as T, a[p] as T];
+      const t = a[p] as T;
+      a[p] = a[i] as T;
+      a[i] = t;
       i = p;
     }
   }
@@ -31,7 +33,9 @@ export class MinHeap<T> {
         if (l < a.length && this.key(a[l] as T) < this.key(a[m] as T)) m = l;
         if (r < a.length && this.key(a[r] as T) < this.key(a[m] as T)) m = r;
         if (m === i) break;
-        [a[m], a[i]] = [a[i] as T, a[m] as T];
+        const t = a[m] as T;
+        a[m] = a[i] as T;
+        a[i] = t;
         i = m;
       }
     }

@@ -179,7 +179,7 @@ export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
     for (let i = 0; i < keep.length; i += SCHEDULE_SLICE) {
       await new Promise((resolve) => setImmediate(resolve));
       // A control command may have lifted or replaced a ban during the wait.
-      for (const b of keep.slice(i, i + SCHEDULE_SLICE)) if (active.get(b.jail, b.address) === b) schedule.add(b);
+      schedule.addMany(keep.slice(i, i + SCHEDULE_SLICE).filter((b) => active.get(b.jail, b.address) === b));
     }
     await applied;
     for (const b of expired) active.set(b);
