@@ -157,12 +157,13 @@ export function createJail(p: JailParts): Jail {
   const interner = sharedInterner();
   const found: IPv4Hit = { v4: 0, time: 0, address: '' as Address, rule: 0 };
 
-  const handleScanned = (lines: readonly LogLine[], read: NonNullable<typeof scan>): void => {
+  const handleScanned = (lines: readonly LogLine[], entry: NonNullable<typeof scan>): void => {
+    const { scan: read, regexes } = entry;
     for (const line of lines) {
       const r = read(line.text, found);
       if (r === NO_MATCH) continue;
       if (r === UNSURE) {
-        const m = match(line.text);
+        const m = regexes(line.text);
         if (m) judge(m, line);
         continue;
       }

@@ -64,12 +64,17 @@ export type ScanIPv4 = (b: Uint8Array, start: number, end: number, now: number, 
 const ipv4Entries = new WeakMap<Filter, ScanIPv4>();
 export const scanIPv4Of = (filter: Filter): ScanIPv4 | undefined => ipv4Entries.get(filter);
 
-/**
- * {@link ScanIPv4} for a line given as a string (a jail: daemon/jail.ts), with the same answers and counts as
- * `match` would give: the line is copied as ASCII into a scratch buffer; a line that is not ASCII, is too
- * long, or fails a prefilter the reader does not imply is UNSURE. The filter's own clock dates the line.
- */
-export type ScanIPv4Line = (line: string, hit: IPv4Hit) => number;
+/** The entry of a fast filter for a caller with lines as strings (a jail: daemon/jail.ts). */
+export interface ScanIPv4Line {
+  /**
+   * {@link ScanIPv4} on a line given as a string, with the same answers and counts as `match` would give: the
+   * line is copied as ASCII into a scratch buffer; a line that is not ASCII, is too long, or fails a prefilter
+   * the reader does not imply is UNSURE. The filter's own clock dates the line.
+   */
+  scan(line: string, hit: IPv4Hit): number;
+  /** The filter's regexes alone, for a line `scan` was UNSURE of: `match` would copy and read it again first. */
+  regexes(line: string): Match | undefined;
+}
 const lineEntries = new WeakMap<Filter, ScanIPv4Line>();
 export const scanIPv4LineOf = (filter: Filter): ScanIPv4Line | undefined => lineEntries.get(filter);
 
@@ -190,27 +195,29 @@ export function withFastPath(def: FilterDef, options: CompileOptions, filter: Fi
     return OTHER_ADDRESS;
   }
 
-  function match(line: string): Match | undefined {
-    if (line.length > maxLineLength || line.length * 3 > scratch.length) return slow(line);
-    if (prefilter !== undefined && !prefilter.test(line)) return slow(line);
+  /** `line` copied into `scratch` as ASCII: its length, or -1 where the reader does not apply (the regexes decide). */
+  function copied(line: string): number {
+    if (line.length > maxLineLength || line.length * 3 > scratch.length) return -1;
+    if (prefilter !== undefined && !prefilter.test(line)) return -1;
     const n = scratch.write(line, 0, 'utf8');
-    if (n !== line.length) return slow(line);
-    const m = decide(scratch, 0, n, line);
+    return n === line.length ? n : -1;
+  }
+
+  function match(line: string): Match | undefined {
+    const n = copied(line);
+    const m = n < 0 ? null : decide(scratch, 0, n, line);
     return m === null ? slow(line) : m;
   }
 
   function scanLine(line: string, hit: IPv4Hit): number {
-    if (line.length > maxLineLength || line.length * 3 > scratch.length) return UNSURE;
-    if (prefilter !== undefined && !prefilter.test(line)) return UNSURE;
-    const n = scratch.write(line, 0, 'utf8');
-    if (n !== line.length) return UNSURE;
-    return scanIPv4(scratch, 0, n, withTime ? clock.now() : 0, hit, line);
+    const n = copied(line);
+    return n < 0 ? UNSURE : scanIPv4(scratch, 0, n, withTime ? clock.now() : 0, hit, line);
   }
 
   const fast: Filter = { ...filter, match };
   fastFilters.set(fast, chosen.name);
   ipv4Entries.set(fast, scanIPv4);
-  lineEntries.set(fast, scanLine);
+  lineEntries.set(fast, { scan: scanLine, regexes: slow });
   return fast;
 }
 
