@@ -8,6 +8,7 @@ import type { Notifier } from '../notifiers/notifier.js';
 import type { Source } from '../sources/source.js';
 import type { Tracker } from '../trackers/tracker.js';
 import type { JailConfig } from '../config/types.js';
+import { createRecentLines, type RecentLinesLimits } from './recent-lines.js';
 
 export interface JailCounters {
   /**
@@ -72,54 +73,25 @@ export interface JailParts {
    */
   readonly isBannedIPv4?: (v4: number) => boolean;
   readonly onOffence: (offence: Offence, hits: Hit[]) => void;
-  /** Lines kept per address for `why` and e-mail; addresses kept at most `recentCap` (oldest dropped). */
+  /** Lines kept per address for `why` and e-mail (recent-lines.ts; the newest hits of all addresses are kept). */
   readonly hitsPerAddress: number;
-  readonly recentCap?: number;
+  readonly recentLimits?: RecentLinesLimits;
 }
 
-/**
- * A copy of `text` that holds no reference to a larger string. Sources hand on lines sliced out of the whole
- * chunk they decoded (V8 keeps such a slice as a pointer into its parent), so a line kept for `why` would keep
- * its 64 KiB chunk alive: measured at 16 MB of pinned chunks after a flood of 200,000 addresses. Concatenation
- * makes V8 build a flat string of the line alone when it is sliced again.
- */
-const detach = (text: string): string => (` ${text}`).slice(1);
+/** Pardoned addresses remembered at most (the oldest pardon is dropped first). */
+const MAX_PARDONS = 10_000;
 
 export function createJail(p: JailParts): Jail {
   const counters: JailCounters = { lines: 0, matched: 0, whitelisted: 0, offences: 0 };
   const name = p.config.name;
   const useLineTime = p.config.useLineTime;
   let newestAt = 0;
-  const recent = new Map<Address, Hit[]>();
-  const recentCap = p.recentCap ?? 10_000;
-  const keep = Math.max(1, p.hitsPerAddress);
+  const recent = createRecentLines(name, Math.max(1, p.hitsPerAddress), p.recentLimits);
   const pardons = new Map<Address, number>();
   // Read once: the parts come in objects of many shapes (one per caller), and a property read at a site that
   // saw many shapes is a slow, generic one, here on every line of every jail.
   const { filter, tracker, whitelist, isBanned, onOffence } = p;
   const match = filter.match;
-
-  // Eviction order kept apart from the Map: deleting from a Map's front and asking for its first key again
-  // walks every hole deletions left (measured at 14 µs per eviction with 10,000 entries). Addresses deleted
-  // meanwhile (by a ban) leave stale entries here, which eviction skips.
-  const order: Address[] = [];
-  let head = 0;
-  const remember = (hit: Hit): void => {
-    let list = recent.get(hit.address);
-    if (!list) {
-      while (recent.size >= recentCap && head < order.length) recent.delete(order[head++] as Address);
-      if (order.length - head > 2 * recentCap) {
-        // Mostly stale (banned addresses): rebuild from the Map, whose keys are in insertion order.
-        order.length = 0; head = 0;
-        for (const a of recent.keys()) order.push(a);
-      } else if (head > 4096 && head * 2 > order.length) { order.splice(0, head); head = 0; }
-      order.push(hit.address);
-      list = [];
-      recent.set(hit.address, list);
-    }
-    list.push(hit);
-    if (list.length > keep) list.shift();
-  };
 
   /** A match of `address` that is neither banned nor whitelisted: a hit, and perhaps an offence. */
   const hitOf = (address: Address, rule: number, time: number | undefined, line: LogLine): void => {
@@ -129,14 +101,11 @@ export function createJail(p: JailParts): Jail {
       const pardoned = pardons.get(address);
       if (pardoned !== undefined && at <= pardoned) return;
     }
-    const hit: Hit = { address, jail: name, at, line: detach(line.text), rule };
-    remember(hit);
-    const offence = tracker.record(hit);
+    recent.add(address, at, rule, line.text);
+    const offence = tracker.record({ address, jail: name, at, line: line.text, rule });
     if (offence) {
       counters.offences++;
-      const hits = recent.get(address) ?? [hit];
-      recent.delete(address);
-      onOffence(offence, hits);
+      onOffence(offence, recent.take(address));
     }
   };
 
@@ -192,14 +161,14 @@ export function createJail(p: JailParts): Jail {
   return {
     name, config: p.config, filter: p.filter, tracker: p.tracker, sources: p.sources, actions: p.actions,
     notifiers: p.notifiers, counters, handle,
-    recentHits: (a) => [...(recent.get(a) ?? [])],
+    recentHits: (a) => recent.of(a),
     sweep: (now) => p.tracker.sweep(useLineTime ? newestAt : now),
     forget: (a, pardonedAt) => {
       p.tracker.forget(a);
       recent.delete(a);
       if (pardonedAt === undefined) return;
       pardons.delete(a);
-      if (pardons.size >= recentCap) {
+      if (pardons.size >= MAX_PARDONS) {
         const oldest = pardons.keys().next().value;
         if (oldest !== undefined) pardons.delete(oldest);
       }

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import type { Address } from '../core/address.js';
+import { seededRandom } from '../core/seeded.js';
+import type { Hit } from '../core/types.js';
+import { createRecentLines, type RecentLinesLimits } from './recent-lines.js';
+
+const PER_ADDRESS = 4;
+const WORDS = ['Failed password for root from', 'Invalid user', 'é', 'Ünïcödé', '😀 surrogate pair', 'x'.repeat(300), ''];
+
+/**
+ * Random adds, takes and deletes on a RecentLines and on a plain list of every hit; `check` compares what
+ * the ring answers with what the list says it should, given which hits `expectHeld` says are still held.
+ */
+function replay(limits: RecentLinesLimits, ops: number, seed: number, check: (got: Hit[], since: Hit[], address: Address) => void): void {
+  const rnd = seededRandom(seed);
+  const ring = createRecentLines('sshd', PER_ADDRESS, limits);
+  /** Every hit of each address since it was last taken or deleted, oldest first. */
+  const chains = new Map<Address, Hit[]>();
+  const pool = Array.from({ length: 30 }, (_, i) => `192.0.2.${i}` as Address);
+  for (let i = 0; i < ops; i++) {
+    const address = pool[Math.floor(rnd() * pool.length)]!;
+    const r = rnd();
+    if (r < 0.8) {
+      const line = `${i} ${WORDS[Math.floor(rnd() * WORDS.length)]} ${address}`;
+      const hit: Hit = { address, jail: 'sshd', at: 1_000 + i, line, rule: Math.floor(rnd() * 5) };
+      ring.add(address, hit.at, hit.rule!, line);
+      chains.set(address, [...(chains.get(address) ?? []), hit]);
+      // The hit just added is always there, whatever the limits.
+      expect(ring.of(address).at(-1)).toEqual(hit);
+    } else if (r < 0.9) {
+      check(ring.take(address), chains.get(address) ?? [], address);
+      chains.delete(address);
+      expect(ring.of(address)).toEqual([]);
+    } else if (r < 0.93) {
+      ring.delete(address);
+      chains.delete(address);
+      expect(ring.of(address)).toEqual([]);
+    } else {
+      check(ring.of(address), chains.get(address) ?? [], address);
+    }
+  }
+}
+
+describe('recent lines', () => {
+  it('gives the newest hits of an address since it was last taken, oldest first, when nothing was overwritten', () => {
+    let checked = 0;
+    replay({ slots: 1 << 20, bytes: 1 << 26 }, 20_000, 1, (got, since) => {
+      expect(got).toEqual(since.slice(-PER_ADDRESS));
+      checked++;
+    });
+    expect(checked).toBeGreaterThan(2_000);
+  });
+
+  it('holds the newest `slots` hits of all addresses: older ones are gone, and so is an address with none left', () => {
+    const slots = 40;
+    let seq = 0;
+    const seqOf = new Map<string, number>();
+    const ring = createRecentLines('sshd', PER_ADDRESS, { slots, bytes: 1 << 26 });
+    const rnd = seededRandom(2);
+    const chains = new Map<Address, Hit[]>();
+    for (let i = 0; i < 20_000; i++) {
+      const address = `2001:db8::${Math.floor(rnd() * 25)}` as Address;
+      if (rnd() < 0.85) {
+        const hit: Hit = { address, jail: 'sshd', at: i, line: `line ${i}`, rule: 0 };
+        ring.add(address, hit.at, 0, hit.line);
+        seqOf.set(hit.line, seq++);
+        chains.set(address, [...(chains.get(address) ?? []), hit]);
+      } else {
+        const held = (chains.get(address) ?? []).filter((h) => seqOf.get(h.line)! >= seq - slots);
+        expect(ring.take(address)).toEqual(held.slice(-PER_ADDRESS));
+        chains.delete(address);
+      }
+      if (i % 97 === 0) {
+        const withHits = [...chains].filter(([, hits]) => hits.some((h) => seqOf.get(h.line)! >= seq - slots));
+        expect(ring.size).toBe(withHits.length);
+      }
+    }
+  });
+
+  it('holds at most `bytes` of lines: what it gives is whole, in order, the newest of its address', () => {
+    const bytes = 2_000;
+    let checked = 0, partial = 0;
+    replay({ slots: 1 << 20, bytes }, 20_000, 3, (got, since) => {
+      const tail = since.slice(since.length - got.length);
+      expect(got).toEqual(tail);
+      expect(got.length).toBeLessThanOrEqual(PER_ADDRESS);
+      expect(got.reduce((n, h) => n + Buffer.byteLength(h.line), 0)).toBeLessThanOrEqual(bytes);
+      if (got.length < Math.min(PER_ADDRESS, since.length)) partial++;
+      checked++;
+    });
+    // The bound was reached, and reading went on after it.
+    expect(partial).toBeGreaterThan(100);
+    expect(checked).toBeGreaterThan(2_000);
+  });
+
+  it('keeps the first part of a line longer than it could hold', () => {
+    const ring = createRecentLines('sshd', 2, { slots: 8, bytes: 300 });
+    const a = '192.0.2.1' as Address;
+    ring.add(a, 1, 0, 'y'.repeat(1_000));
+    expect(ring.of(a)).toEqual([{ address: a, jail: 'sshd', at: 1, line: 'y'.repeat(100), rule: 0 }]);
+    ring.add(a, 2, 1, 'short');
+    expect(ring.take(a).map((h) => h.line)).toEqual(['y'.repeat(100), 'short']);
+    expect(ring.size).toBe(0);
+  });
+});

@@ -1,0 +1,136 @@
+import type { Address } from '../core/address.js';
+import type { Hit } from '../core/types.js';
+
+/**
+ * The lines of a jail's recent hits, by address, kept for `why` and the e-mail of a ban until the ban takes
+ * them. A hit is the line of an address that is neither banned nor whitelisted: in a distributed attack most
+ * failure lines are hits. Kept as objects (a `Hit`, a copy of its line, an array per address in a `Map`),
+ * every one of them outlived the young generation and was copied by the collector on its way to the old one:
+ * half the cost of a hit (bench, see docs/performance.md). Here a hit is its line's UTF-8 bytes in one ring
+ * buffer and a few numbers in typed arrays, which the collector neither copies nor walks; a `Hit` is made only
+ * for the hits asked for.
+ *
+ * Bounded by `slots` hits and `bytes` of line text: the oldest hits are overwritten first, whoever they are
+ * of, and an address whose last hit is overwritten is forgotten. An address's hits are chained from newest
+ * to oldest; `of` returns at most `perAddress` of them. Both stores start small and grow to their bounds as
+ * hits come (an idle daemon keeps a few kilobytes per jail).
+ */
+export interface RecentLines {
+  add(address: Address, at: number, rule: number, line: string): void;
+  /** The newest `perAddress` hits of `address` still held, oldest first. */
+  of(address: Address): Hit[];
+  /** `of`, then forgets `address`: its next hit starts a new chain. */
+  take(address: Address): Hit[];
+  delete(address: Address): void;
+  /** Addresses with a hit held. */
+  readonly size: number;
+}
+
+export interface RecentLinesLimits {
+  /** Hits held at most (the newest). */
+  readonly slots: number;
+  /** Bytes of line text held at most; a line takes its UTF-8 length, plus what is skipped at the buffer's end. */
+  readonly bytes: number;
+}
+
+/** 32,768 hits and 4 MiB: at ~120 bytes a line, the bytes and the slots run out about together. */
+export const RECENT_LIMITS: RecentLinesLimits = { slots: 1 << 15, bytes: 4 << 20 };
+const FIRST_SLOTS = 256;
+const FIRST_BYTES = 32 << 10;
+/** The most bytes a line's UTF-8 can take: three per UTF-16 unit (a surrogate pair's four bytes are two units). */
+const bytesFor = (line: string): number => 3 * line.length;
+
+export function createRecentLines(jail: string, perAddress: number, limits: RecentLinesLimits = RECENT_LIMITS): RecentLines {
+  const maxSlots = Math.max(1, Math.floor(limits.slots));
+  const maxBytes = Math.max(64, Math.floor(limits.bytes));
+  /** The newest hit of each address, as its sequence number. */
+  const last = new Map<Address, number>();
+  // Per slot. Hits are numbered in the order they come; hit `s` lives in slot `s % slots`, which hits
+  // `s + slots`, `s + 2 * slots`… reuse, so the slots hold hits `seq - slots` to `seq - 1`.
+  let slots = Math.min(FIRST_SLOTS, maxSlots);
+  let owner: (Address | undefined)[] = new Array<Address | undefined>(slots).fill(undefined);
+  /** Sequence number of the address's hit before this one, -1 for none. */
+  let prev = new Float64Array(slots);
+  let atOf = new Float64Array(slots);
+  let ruleOf = new Int32Array(slots);
+  /** Where the line's bytes start, counted in bytes ever written (so a start before `written - size` is overwritten). */
+  let startOf = new Float64Array(slots);
+  let lengthOf = new Int32Array(slots);
+  let ring = Buffer.allocUnsafe(Math.min(FIRST_BYTES, maxBytes));
+  let seq = 0;
+  let written = 0;
+
+  /** Doubles the slots; only while none was reused, so that every hit keeps its slot. */
+  const growSlots = (): void => {
+    const n = Math.min(slots * 2, maxSlots);
+    const widen = <T extends Float64Array | Int32Array>(a: T, make: (len: number) => T): T => { const b = make(n); b.set(a); return b; };
+    owner = [...owner, ...new Array<Address | undefined>(n - slots).fill(undefined)];
+    prev = widen(prev, (l) => new Float64Array(l));
+    atOf = widen(atOf, (l) => new Float64Array(l));
+    ruleOf = widen(ruleOf, (l) => new Int32Array(l));
+    startOf = widen(startOf, (l) => new Float64Array(l));
+    lengthOf = widen(lengthOf, (l) => new Int32Array(l));
+    slots = n;
+  };
+
+  /** Where a line of up to `need` bytes goes, counted like `written`; grows the ring while it never wrapped. */
+  const place = (need: number): number => {
+    // While the ring never wrapped, a byte's place is its count: the ring can grow without moving a line.
+    while (written + need > ring.length && ring.length < maxBytes) {
+      // Uninitialised: only bytes written are ever read, and the pages not yet written stay out of RSS.
+      const bigger = Buffer.allocUnsafe(Math.min(ring.length * 2, maxBytes));
+      ring.copy(bigger, 0, 0, written);
+      ring = bigger;
+    }
+    const at = written % ring.length;
+    // A line is never split: the rest of the buffer is skipped (and counts as written) when it does not fit.
+    if (at + need > ring.length) written += ring.length - at;
+    return written;
+  };
+
+  /** Whether the hit `s` is still held: its slot not reused, its bytes not overwritten. */
+  const held = (s: number): boolean => s >= 0 && s >= seq - slots && startOf[s % slots]! >= written - ring.length;
+
+  const of = (address: Address): Hit[] => {
+    const out: Hit[] = [];
+    for (let s = last.get(address) ?? -1; out.length < perAddress && held(s); s = prev[s % slots]!) {
+      const slot = s % slots;
+      const from = startOf[slot]! % ring.length;
+      out.push({ address, jail, at: atOf[slot]!, line: ring.toString('utf8', from, from + lengthOf[slot]!), rule: ruleOf[slot]! });
+    }
+    return out.reverse();
+  };
+
+  return {
+    add(address, at, rule, line) {
+      if (seq === slots && slots < maxSlots) growSlots();
+      const slot = seq % slots;
+      // The oldest hit, `seq - slots`, gives way; when it was its address's newest, the address has nothing left.
+      const gone = owner[slot];
+      if (gone !== undefined && last.get(gone) === seq - slots) last.delete(gone);
+      // A line longer than the ring could hold is kept as its first part (lines are capped long before that).
+      const text = bytesFor(line) > maxBytes ? line.slice(0, Math.floor(maxBytes / 3)) : line;
+      const start = place(bytesFor(text));
+      const from = start % ring.length;
+      const n = ring.write(text, from, 'utf8');
+      written = start + n;
+      const before = last.get(address);
+      owner[slot] = address;
+      prev[slot] = before === undefined ? -1 : before;
+      atOf[slot] = at;
+      ruleOf[slot] = rule;
+      startOf[slot] = start;
+      lengthOf[slot] = n;
+      last.set(address, seq);
+      seq++;
+    },
+    of,
+    take(address) {
+      const hits = of(address);
+      last.delete(address);
+      return hits;
+    },
+    delete(address) { last.delete(address); },
+    get size() { return last.size; },
+  };
+}
