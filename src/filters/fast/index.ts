@@ -100,6 +100,7 @@ export function withFastPath(def: FilterDef, options: CompileOptions, filter: Fi
   const st: ScanState = { monthKey: 0, day: 0, hour: 0, minute: 0, second: 0, hostStart: 0, hostEnd: 0 };
   // A string line is copied here as UTF-8: when that takes one byte per unit, it was ASCII and the reader applies.
   const scratch = Buffer.allocUnsafe(3 * Math.min(SCRATCH_UNITS, maxLineLength));
+  const encoder = new TextEncoder();
   // One string per address seen lately: fewer allocations, and Maps and Sets downstream hash it only once.
   // IPv4 by value (as int32, which V8 keeps unboxed), IPv6 by its text as written; `null`: <HOST> refuses it.
   const v4 = sharedInterner();
@@ -199,8 +200,8 @@ export function withFastPath(def: FilterDef, options: CompileOptions, filter: Fi
   function copied(line: string): number {
     if (line.length > maxLineLength || line.length * 3 > scratch.length) return -1;
     if (prefilter !== undefined && !prefilter.test(line)) return -1;
-    const n = scratch.write(line, 0, 'utf8');
-    return n === line.length ? n : -1;
+    const { read, written } = encoder.encodeInto(line, scratch);
+    return read === line.length && written === read ? written : -1;
   }
 
   function match(line: string): Match | undefined {
