@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// The daemon's hot path over a file, in one process: the file source's line splitter, then every jail's
-// filter, whitelist check and tracker (src/daemon/jail.ts), one jail per shipped filter (or the filters
-// named), all reading the same lines through the router of their shared source (src/daemon/router.ts), as
-// jails on one syslog file do. No store and no action: the hot path
+// The daemon's hot path over a file, in one process: the file source's line splitter (and, for a single
+// jail whose filter reads bytes, its bytes path), then every jail's filter, whitelist check and tracker
+// (src/daemon/jail.ts), one jail per shipped filter (or the filters named), all reading the same lines
+// through the router of their shared source (src/daemon/router.ts), as jails on one syslog file do. No store
+// and no action: the hot path
 // touches neither (an offence is only counted, and the address then counts as banned in the daemon's record of
 // bans in force, src/daemon/active-bans.ts).
 // Usage: node bench/library-run.mjs FILE [FILTER...]   prints one JSON line.
@@ -54,16 +55,35 @@ const fd = openSync(file, 'r');
 const buf = Buffer.allocUnsafe(64 * 1024);
 const source = `file:${file}`;
 let lines = 0;
+// As the file follower (src/sources/file-follower.ts) hands them on: one receivedAt per chunk; where the router
+// takes lines as bytes (one jail whose filter reads bytes), every line it can goes to it and the others are
+// delivered between them, in order; else one LogLine per line, in batches.
+const deliver = (texts, receivedAt) => {
+  if (texts.length === 0) return;
+  lines += texts.length;
+  router.deliver(texts.map((text) => ({ text, source, receivedAt })));
+};
 for (;;) {
   const n = readSync(fd, buf, 0, buf.length, null);
   if (n === 0) break;
-  const texts = splitter.push(buf.subarray(0, n));
-  if (texts.length === 0) continue;
-  // As the file follower delivers them: one LogLine per line, one receivedAt per batch.
   const receivedAt = Date.now();
-  const batch = texts.map((text) => ({ text, source, receivedAt }));
-  lines += batch.length;
-  router.deliver(batch);
+  const take = router.take;
+  if (take === undefined) {
+    deliver(splitter.push(buf.subarray(0, n)), receivedAt);
+    continue;
+  }
+  let pending = [];
+  splitter.push(buf.subarray(0, n), {
+    take: (b, start, end) => {
+      deliver(pending, receivedAt);
+      pending = [];
+      lines++;
+      take(b, start, end, source, receivedAt);
+      return true;
+    },
+    text: (line) => { pending.push(line); },
+  });
+  deliver(pending, receivedAt);
 }
 closeSync(fd);
 const matched = jails.reduce((sum, j) => sum + j.counters.matched, 0);

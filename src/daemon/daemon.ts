@@ -12,7 +12,8 @@ import type { NoticeEvent } from '../notifiers/notifier.js';
 import { createApplier, groupByAction, verifyActions } from './apply.js';
 import type { Daemon, DaemonCounters, DaemonDeps, ReloadOutcome } from './daemon-types.js';
 import { createSourceFollower } from './follow.js';
-import { routersBySource } from './router.js';
+import { routersBySource, type LineRouter } from './router.js';
+import type { Source } from '../sources/source.js';
 import { lastWindow } from './last-window.js';
 import { createStoreGate } from './persist.js';
 import { createQuietWatch } from './quiet.js';
@@ -199,10 +200,18 @@ export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
   const quiet = deps.onQuiet && createQuietWatch(clock, QUIET_MS, deps.onQuiet);
   // Routers are built for the world that is live when a batch arrives: a reload may change who reads a source.
   let routes = { of: world, routers: routersBySource(world.jails.values()) };
+  const routerOf = (source: Source): LineRouter | undefined => {
+    if (routes.of !== world) routes = { of: world, routers: routersBySource(world.jails.values()) };
+    return routes.routers.get(source);
+  };
   const followSources = (): Promise<void> => follower.follow(world.jails, (source, lines) => {
     quiet?.lines();
-    if (routes.of !== world) routes = { of: world, routers: routersBySource(world.jails.values()) };
-    routes.routers.get(source)?.deliver(lines);
+    routerOf(source)?.deliver(lines);
+  }, (source) => {
+    // A source with one jail whose filter reads bytes: its lines are decided before any string is made of them.
+    const take = routerOf(source)?.take;
+    if (take !== undefined) quiet?.lines();
+    return take;
   });
 
   async function reload(next: Config): Promise<ReloadOutcome> {

@@ -1,5 +1,5 @@
 import type { LogLine } from '../core/types.js';
-import type { Source } from '../sources/source.js';
+import type { Source, TakeBytes } from '../sources/source.js';
 import type { Jail } from './jail.js';
 
 /**
@@ -11,14 +11,17 @@ export interface SourceFollower {
    * Starts every source of `jails` not followed yet, once however many jails share it; stops (and awaits)
    * those no jail uses. `deliver` gets each batch once, with the source it came from.
    */
-  follow(jails: ReadonlyMap<string, Jail>, deliver: (source: Source, lines: LogLine[]) => void): Promise<void>;
+  follow(jails: ReadonlyMap<string, Jail>, deliver: (source: Source, lines: LogLine[]) => void, take?: SourceTakeBytes): Promise<void>;
   stopAll(): Promise<void>;
 }
+
+/** Who takes the lines of the next chunk of `source` as bytes (Source.start's `takeBytes`). */
+export type SourceTakeBytes = (source: Source) => TakeBytes | undefined;
 
 export function createSourceFollower(): SourceFollower {
   const following = new Map<Source, AbortController>();
   return {
-    async follow(jails, deliver) {
+    async follow(jails, deliver, take) {
       const wanted = new Set<Source>();
       for (const j of jails.values()) for (const s of j.sources) wanted.add(s);
       for (const [s, ctl] of following) {
@@ -32,7 +35,7 @@ export function createSourceFollower(): SourceFollower {
         const ctl = new AbortController();
         following.set(s, ctl);
         // By source, not jail: a reload may put rebuilt jails behind a source that keeps running.
-        await s.start((lines) => deliver(s, lines), ctl.signal);
+        await s.start((lines) => deliver(s, lines), ctl.signal, take && (() => take(s)));
       }
     },
     async stopAll() {

@@ -9,6 +9,8 @@ import { compileFilter } from '../filters/compile.js';
 import { scanIPv4LineOf } from '../filters/fast/index.js';
 import { loadFilterFile, parseSamples, shippedFiltersDir } from '../filters/load.js';
 import { createTracker } from '../trackers/index.js';
+import { createLineSplitter } from '../sources/line-splitter.js';
+import { newSourceCounters } from '../sources/source.js';
 import { createActiveBans } from './active-bans.js';
 import { createJail, type Jail } from './jail.js';
 
@@ -63,6 +65,17 @@ function jail(byValue: boolean, whitelist: Cidr[]) {
   return { j, offences, asked: () => askedByValue };
 }
 
+/** Two jails that read the same lines ended alike: counters, offences with their hits, and recent lines. */
+function expectSameOutcome(a: ReturnType<typeof jail>, b: ReturnType<typeof jail>): void {
+  expect(a.j.counters).toEqual(b.j.counters);
+  expect(a.j.filter.counters).toEqual(b.j.filter.counters);
+  expect(a.offences).toEqual(b.offences);
+  for (const text of POOL) {
+    const address = parseAddress(text);
+    if (address !== undefined) expect(a.j.recentHits(address)).toEqual(b.j.recentHits(address));
+  }
+}
+
 describe('jail: IPv4 addresses decided by value', () => {
   it('decides every line as the same jail asking by text: counters, offences, hits and recent lines alike', () => {
     const whitelist = ['192.0.2.0/24', '127.0.0.1', '2001:db8::bad'].map((t) => parseCidr(t)!);
@@ -74,13 +87,7 @@ describe('jail: IPv4 addresses decided by value', () => {
       fast.j.handle(batch);
       plain.j.handle(batch);
     }
-    expect(fast.j.counters).toEqual(plain.j.counters);
-    expect(fast.j.filter.counters).toEqual(plain.j.filter.counters);
-    expect(fast.offences).toEqual(plain.offences);
-    for (const a of POOL) {
-      const address = parseAddress(a);
-      if (address !== undefined) expect(fast.j.recentHits(address)).toEqual(plain.j.recentHits(address));
-    }
+    expectSameOutcome(fast, plain);
     // Both verdicts, and every kind of line, really came up.
     const c = fast.j.counters, f = fast.j.filter.counters;
     expect(fast.asked()).toBeGreaterThan(1000);
@@ -90,6 +97,38 @@ describe('jail: IPv4 addresses decided by value', () => {
     expect(f.binary).toBeGreaterThan(0);
     expect(f.badAddress).toBeGreaterThan(0);
     expect(fast.offences.some(([o]) => o.address.includes(':'))).toBe(true);
+  });
+
+  it('decides lines handed over as bytes by the line splitter as it decides them as text', () => {
+    const whitelist = ['192.0.2.0/24', '127.0.0.1', '2001:db8::bad'].map((t) => parseCidr(t)!);
+    const bytes = jail(true, whitelist), plain = jail(false, whitelist);
+    const take = bytes.j.takeBytes;
+    expect(take).toBeDefined();
+    const all = lines(20_000);
+    const splitter = createLineSplitter(400, newSourceCounters()), textSplitter = createLineSplitter(400, newSourceCounters());
+    let taken = 0;
+    // Chunks of 1 to 6 lines: most of them all ASCII, with no NUL.
+    for (let i = 0, n = 1; i < all.length; i += n, n = 1 + (i % 6)) {
+      const chunk = all.slice(i, i + n);
+      // One chunk as a file source reads it (sources/file-follower.ts), one time for all its lines: the lines
+      // the reader can take as bytes go to it, the others are handled as text between them, in order.
+      let pending: string[] = [];
+      const before = (): void => {
+        bytes.j.handle(pending.map((text) => ({ text, source: 's', receivedAt: i })));
+        pending = [];
+      };
+      splitter.push(Buffer.from(`${chunk.join('\n')}\n`), {
+        take: (b, start, end) => { before(); take!(b, start, end, 's', i); taken++; return true; },
+        text: (line) => { pending.push(line); },
+      });
+      before();
+      // The same bytes as a source without `takeBytes` hands them on: every line as text.
+      plain.j.handle(textSplitter.push(Buffer.from(`${chunk.join('\n')}\n`)).map((text) => ({ text, source: 's', receivedAt: i })));
+    }
+    expect(taken).toBeGreaterThan(5000);
+    expectSameOutcome(bytes, plain);
+    expect(bytes.offences.length).toBeGreaterThan(10);
+    expect(bytes.offences.some(([o]) => o.address.includes(':'))).toBe(true);
   });
 
   it('sees a ban made between two batches, and its lifting', () => {

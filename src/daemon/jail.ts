@@ -41,6 +41,14 @@ export interface Jail {
    * default.
    */
   handle(lines: readonly LogLine[], delivered?: number): void;
+  /**
+   * Present when the filter reads lines as bytes (filters/fast) and the jail can ask bans by IPv4 value:
+   * `handle` for the one line `b[start, end)` (ASCII, no NUL, within the cap, as the line splitter's sink
+   * offers them), read from the source `source` at `receivedAt`, counted as delivered. Decides as `handle`
+   * does, and makes a string of the line only where a string is needed: a line the reader is unsure of, an
+   * address that is not IPv4, a hit.
+   */
+  readonly takeBytes?: (b: Buffer, start: number, end: number, source: string, receivedAt: number) => void;
   /** Lines recently seen for an address (bounded), oldest first; taken by the ban that uses them. */
   recentHits(address: Address): Hit[];
   /**
@@ -126,27 +134,55 @@ export function createJail(p: JailParts): Jail {
   const interner = sharedInterner();
   const found: IPv4Hit = { v4: 0, time: 0, address: '' as Address, rule: 0 };
 
+  // The line the reader answered for: a LogLine, or bytes of the read buffer that become one only where a
+  // string is needed (a line the reader is unsure of, an address that is not IPv4, a hit). Set right before
+  // `settle`, which runs synchronously.
+  let current: LogLine | undefined;
+  let bytes: Buffer | undefined, from = 0, to = 0, bytesSource = '', bytesAt = 0;
+  const currentLine = (): LogLine =>
+    (current ??= { text: bytes!.toString('latin1', from, to), source: bytesSource, receivedAt: bytesAt });
+
+  /** What the reader's answer `r` for the current line means (every answer but NO_MATCH). */
+  const settle = (r: number, entry: NonNullable<typeof scan>): void => {
+    if (r === UNSURE) {
+      const line = currentLine();
+      const m = entry.regexes(line.text);
+      if (m) judge(m, line);
+      return;
+    }
+    const time = Number.isNaN(found.time) ? undefined : found.time;
+    if (r === OTHER_ADDRESS) {
+      judge(time === undefined ? { address: found.address, rule: found.rule } : { address: found.address, rule: found.rule, time }, currentLine());
+      return;
+    }
+    counters.matched++;
+    const v4 = found.v4;
+    if (bannedIPv4(v4)) return;
+    if (whitelist.hasIPv4(v4)) { counters.whitelisted++; return; }
+    hitOf(interner.ofIPv4(v4), r, time, currentLine());
+  };
+
   const handleScanned = (lines: readonly LogLine[], entry: NonNullable<typeof scan>): void => {
-    const { scan: read, regexes } = entry;
+    const read = entry.scan;
     for (const line of lines) {
       const r = read(line.text, found);
       if (r === NO_MATCH) continue;
-      if (r === UNSURE) {
-        const m = regexes(line.text);
-        if (m) judge(m, line);
-        continue;
-      }
-      const time = Number.isNaN(found.time) ? undefined : found.time;
-      if (r === OTHER_ADDRESS) {
-        judge(time === undefined ? { address: found.address, rule: found.rule } : { address: found.address, rule: found.rule, time }, line);
-        continue;
-      }
-      counters.matched++;
-      const v4 = found.v4;
-      if (bannedIPv4(v4)) continue;
-      if (whitelist.hasIPv4(v4)) { counters.whitelisted++; continue; }
-      hitOf(interner.ofIPv4(v4), r, time, line);
+      current = line;
+      settle(r, entry);
     }
+    current = undefined;
+  };
+
+  const takeBytes = (b: Buffer, start: number, end: number, source: string, receivedAt: number): void => {
+    counters.lines++;
+    const entry = scan!;
+    const r = entry.bytes(b, start, end, found);
+    if (r === NO_MATCH) return;
+    current = undefined;
+    bytes = b; from = start; to = end; bytesSource = source; bytesAt = receivedAt;
+    settle(r, entry);
+    current = undefined;
+    bytes = undefined;
   };
 
   const handle = (lines: readonly LogLine[], delivered = lines.length): void => {
@@ -161,6 +197,7 @@ export function createJail(p: JailParts): Jail {
   return {
     name, config: p.config, filter: p.filter, tracker: p.tracker, sources: p.sources, actions: p.actions,
     notifiers: p.notifiers, counters, handle,
+    ...(scan === undefined ? {} : { takeBytes }),
     recentHits: (a) => recent.of(a),
     sweep: (now) => p.tracker.sweep(useLineTime ? newestAt : now),
     forget: (a, pardonedAt) => {

@@ -114,6 +114,16 @@ describe('the line router', () => {
     expect([...routed.seen.values()].every((l) => l.length > 0)).toBe(true);
   });
 
+  it('lets the one jail of a source take its lines as bytes, where that jail can, and no jail of two', () => {
+    const bytes = (j: Jail): Jail => ({ ...j, takeBytes: () => undefined });
+    const run = build();
+    const [a, b] = [run.jails[0]!, run.jails[1]!];
+    const one = bytes(a);
+    expect(createLineRouter([one]).take).toBe(one.takeBytes);
+    expect(createLineRouter([{ ...a, takeBytes: undefined }]).take).toBeUndefined();
+    expect(createLineRouter([bytes(a), bytes(b)]).take).toBeUndefined();
+  });
+
   it('offers a filter with no programs and no syslog prefix every line', () => {
     const run = build();
     const plain = run.jails.map((j) => ({ ...j, filter: { ...j.filter, programs: undefined, syslogOnly: undefined } }));

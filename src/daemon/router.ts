@@ -16,6 +16,11 @@ import type { Jail } from './jail.js';
 export interface LineRouter {
   /** Synchronous and never throws (as `Jail.handle`). */
   deliver(lines: readonly LogLine[]): void;
+  /**
+   * Present when the source has one reader, whose jail takes lines as bytes (`Jail.takeBytes`): hands it
+   * the line `b[start, end)` before any string is made of it. Synchronous and never throws.
+   */
+  readonly take?: (b: Buffer, start: number, end: number, source: string, receivedAt: number) => void;
 }
 
 export function createLineRouter(jails: readonly Jail[]): LineRouter {
@@ -29,7 +34,8 @@ export function createLineRouter(jails: readonly Jail[]): LineRouter {
   }
   // One jail, or no filter that says what it reads: the heads would be read for nothing.
   if (jails.length < 2 || (unnamed.length === jails.length && noHead.length === jails.length)) {
-    return { deliver: (lines) => { for (const j of jails) j.handle(lines); } };
+    const take = jails.length === 1 ? jails[0]!.takeBytes : undefined;
+    return { deliver: (lines) => { for (const j of jails) j.handle(lines); }, ...(take === undefined ? {} : { take }) };
   }
 
   return {

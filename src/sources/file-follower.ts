@@ -18,7 +18,7 @@ import {
   readAppendedSync, readToEnd, sameFile, statIfExists, type BufferPool, type FileId, type FilePosition, type FollowedFile,
 } from './file-reader.js';
 import { createPositionSaver } from './position-saver.js';
-import type { SourceCounters, SourceDeps } from './source.js';
+import type { SourceCounters, SourceDeps, TakeBytes } from './source.js';
 
 export interface FollowerContext {
   readonly deps: SourceDeps;
@@ -27,6 +27,8 @@ export interface FollowerContext {
   readonly buffers: BufferPool;
   /** Receives each batch of whole lines, in file order. */
   readonly deliver: (lines: LogLine[]) => void;
+  /** Who takes the lines of the next chunk as bytes, if anyone (see Source.start's `takeBytes`). */
+  readonly takeBytes?: () => TakeBytes | undefined;
   /** How often the owner pokes without an event; the rotation drain is timed by it. */
   readonly pollMs: number;
   /** Longest time a rotated file is kept open for a writer that has not reopened yet. */
@@ -112,17 +114,54 @@ export function createFileFollower(path: string, readFromStart: boolean, ctx: Fo
   });
   const note = (file: FollowedFile): void => saver.note(encodePosition(positionOf(file)));
 
+  /** Hands on whole lines as one batch. */
+  const hand = (texts: string[], receivedAt: number): void => {
+    if (texts.length === 0) return;
+    const lines = texts.map((text): LogLine => ({ text, source: id, receivedAt }));
+    counters.lines += lines.length;
+    try {
+      ctx.deliver(lines);
+    } catch (e) {
+      // The contract forbids it; should it happen anyway, the read position must still move on.
+      report('Cannot hand on lines from', e);
+    }
+  };
+
   const deliver = (file: FollowedFile, texts: string[]): void => {
-    if (texts.length > 0) {
-      const receivedAt = clock.now();
-      const lines = texts.map((text): LogLine => ({ text, source: id, receivedAt }));
-      counters.lines += lines.length;
-      try {
-        ctx.deliver(lines);
-      } catch (e) {
-        // The contract forbids it; should it happen anyway, the read position must still move on.
-        report('Cannot hand on lines from', e);
-      }
+    hand(texts, clock.now());
+    note(file);
+  };
+
+  /**
+   * The lines of a chunk read from `file`: to the taker of bytes where there is one (the lines it cannot take
+   * delivered between, in order), else as batches of text.
+   */
+  const push = (file: FollowedFile, chunk: Buffer): void => {
+    const receivedAt = clock.now();
+    const take = ctx.takeBytes?.();
+    if (take === undefined) {
+      hand(file.splitter.push(chunk), receivedAt);
+    } else {
+      let pending: string[] = [];
+      const before = (): void => {
+        if (pending.length === 0) return;
+        hand(pending, receivedAt);
+        pending = [];
+      };
+      file.splitter.push(chunk, {
+        take: (b, start, end) => {
+          before();
+          counters.lines++;
+          try {
+            take(b, start, end, id, receivedAt);
+          } catch (e) {
+            report('Cannot hand on a line from', e);
+          }
+          return true;
+        },
+        text: (line) => { pending.push(line); },
+      });
+      before();
     }
     note(file);
   };
@@ -192,7 +231,7 @@ export function createFileFollower(path: string, readFromStart: boolean, ctx: Fo
 
   /** Reads the rotated file again; true once it is finished and dropped. */
   async function drainRotated(old: RotatedFile, buffer: Buffer): Promise<boolean> {
-    const grew = (await readToEnd(old, buffer, deliver, () => stopping, counters)) > 0;
+    const grew = (await readToEnd(old, buffer, push, () => stopping, counters)) > 0;
     const now = clock.now();
     if (grew) old.lastGrowthAt = now;
     if (stopping) return false;
@@ -219,8 +258,8 @@ export function createFileFollower(path: string, readFromStart: boolean, ctx: Fo
       // thread pool instead of two). Rotation and truncation are looked for after, as before; a rotated file
       // read here is only drained a little earlier, and a truncated one yields nothing until it is noticed.
       const atOnce = ctx.readAtOnce && current?.local === true;
-      if (current && !rotated && !(atOnce && readAppendedSync(current, buffer, deliver, counters))) {
-        await readToEnd(current, buffer, deliver, () => stopping, counters);
+      if (current && !rotated && !(atOnce && readAppendedSync(current, buffer, push, counters))) {
+        await readToEnd(current, buffer, push, () => stopping, counters);
       }
       let st = await statIfExists(path);
       // Renamed away and back (an editor, a tool's temporary rename) while still open: no rotation after all.
@@ -250,7 +289,7 @@ export function createFileFollower(path: string, readFromStart: boolean, ctx: Fo
         current.splitter.reset();
         note(current);
       }
-      await readToEnd(current, buffer, deliver, () => stopping, counters);
+      await readToEnd(current, buffer, push, () => stopping, counters);
       lastWarning = undefined;
     } catch (e) {
       reportRead(e);

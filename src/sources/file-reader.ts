@@ -141,8 +141,8 @@ export async function seekToLastLine(file: FollowedFile, size: number, buffer: B
 }
 
 /**
- * Reads from `file.offset` to the end of the file, one buffer at a time, handing on each chunk's lines
- * before reading the next so memory stays bounded however far behind the reader is. Each read is an
+ * Reads from `file.offset` to the end of the file, one buffer at a time, handing on each chunk (to be split
+ * into lines, `push`) before reading the next so memory stays bounded however far behind the reader is. Each read is an
  * asynchronous trip through libuv's thread pool, so timers, sockets and other sources run between two
  * chunks: a burst of a million lines does not starve the unban timer or the control socket. Returns the
  * number of bytes read.
@@ -150,7 +150,7 @@ export async function seekToLastLine(file: FollowedFile, size: number, buffer: B
 export async function readToEnd(
   file: FollowedFile,
   buffer: Buffer,
-  deliver: (file: FollowedFile, texts: string[]) => void,
+  push: (file: FollowedFile, chunk: Buffer) => void,
   stopping: () => boolean,
   counters?: SourceCounters,
 ): Promise<number> {
@@ -161,7 +161,7 @@ export async function readToEnd(
     file.offset += bytesRead;
     total += bytesRead;
     if (counters) counters.bytes += bytesRead;
-    deliver(file, file.splitter.push(buffer.subarray(0, bytesRead)));
+    push(file, buffer.subarray(0, bytesRead));
   }
   return total;
 }
@@ -176,14 +176,14 @@ export async function readToEnd(
 export function readAppendedSync(
   file: FollowedFile,
   buffer: Buffer,
-  deliver: (file: FollowedFile, texts: string[]) => void,
+  push: (file: FollowedFile, chunk: Buffer) => void,
   counters?: SourceCounters,
 ): boolean {
   const bytesRead = readSync(file.handle.fd, buffer, 0, buffer.length, file.offset);
   if (bytesRead > 0) {
     file.offset += bytesRead;
     if (counters) counters.bytes += bytesRead;
-    deliver(file, file.splitter.push(buffer.subarray(0, bytesRead)));
+    push(file, buffer.subarray(0, bytesRead));
   }
   return bytesRead < buffer.length;
 }

@@ -24,7 +24,7 @@ import type { LogLine } from '../core/types.js';
 import { createBufferPool, errorCode, errorMessage, statIfExists } from './file-reader.js';
 import { createFileFollower, type FileFollower } from './file-follower.js';
 import { compileGlob, hasWildcard } from './glob.js';
-import { newSourceCounters, type Source, type SourceDeps } from './source.js';
+import { newSourceCounters, type Source, type SourceDeps, type TakeBytes } from './source.js';
 import { createLifecycle } from './lifecycle.js';
 
 export interface FileSourceOptions {
@@ -65,6 +65,7 @@ export function createFileSource(options: FileSourceOptions, deps: SourceDeps): 
   const followers = new Map<string, FileFollower>();
 
   let onLines: (lines: LogLine[]) => void = () => undefined;
+  let onBytes: (() => TakeBytes | undefined) | undefined;
   let stopping = false;
   let cancelPoll: (() => void) | undefined;
   let watcher: FSWatcher | undefined;
@@ -86,6 +87,7 @@ export function createFileSource(options: FileSourceOptions, deps: SourceDeps): 
     createFileFollower(join(dir, name), readFromStart, {
       deps, counters, buffers, pollMs, graceMs: options.rotateGraceMs ?? 2000, readAtOnce: options.readAtOnce !== false,
       deliver: (lines) => onLines(lines),
+      takeBytes: () => onBytes?.(),
     });
 
   /** Adds followers for new matching names and drops those whose file is gone and drained. */
@@ -193,9 +195,10 @@ export function createFileSource(options: FileSourceOptions, deps: SourceDeps): 
   return {
     id,
     counters,
-    async start(callback, signal) {
+    async start(callback, signal, takeBytes) {
       const go = lifecycle.begin(signal, stop);
       onLines = callback;
+      onBytes = takeBytes;
       if (!go) return stop();
       if (matches) {
         scanning = scan(true).catch((e: unknown) => warnOnce(`Cannot list directory "${dir}": ${errorMessage(e)}`));

@@ -206,4 +206,32 @@ describe('line splitter on random input and random chunk borders', () => {
         .toEqual({ overlong: want.overlong, binary: want.binary, invalid: want.invalid });
     }
   });
+
+  it('hands every line to a sink that takes text too, taken or not, in the order of the input', () => {
+    let offered = 0;
+    for (let round = 0; round < 300; round++) {
+      const input = Buffer.concat(Array.from({ length: 1 + rnd(40) }, () => Buffer.concat([kinds[rnd(kinds.length)]!(), Buffer.from('\n')])));
+      const splitter = createLineSplitter(CAP, newSourceCounters());
+      const got: string[] = [];
+      for (let at = 0; at < input.length;) {
+        const size = 1 + rnd(rnd(2) ? 300 : 20);
+        const out = splitter.push(input.subarray(at, at + size), {
+          take: (b, s, e) => {
+            offered++;
+            if (b[s] !== 0x54) return false;
+            got.push(`bytes:${b.toString('latin1', s, e)}`);
+            return true;
+          },
+          text: (line) => { got.push(`text:${line}`); },
+        });
+        expect(out).toEqual([]);
+        at += size;
+      }
+      // Every line the model delivers, in order; those starting with T as bytes, unless not ASCII.
+      const want = model(input).places.filter((p) => p !== '')
+        .map((p) => (p.startsWith('T') && /^[\x01-\x7f]*$/.test(p) ? `bytes:${p}` : `text:${p}`));
+      expect(got).toEqual(want);
+    }
+    expect(offered).toBeGreaterThan(1000);
+  });
 });

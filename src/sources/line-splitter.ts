@@ -13,7 +13,8 @@ export interface LineSplitter {
   /**
    * Returns the lines that `chunk` completes, in order. Copies what it keeps, so the caller may reuse the
    * chunk's buffer. Empty lines are skipped; overlong ones are dropped and counted. With a `sink`, lines that
-   * are ASCII without NUL are first offered to it as bytes; those it takes are not decoded nor returned.
+   * are ASCII without NUL are first offered to it as bytes; those it takes are not decoded nor returned. A
+   * line returned may then precede in the chunk a line the sink took, unless the sink has `text`.
    */
   push(chunk: Buffer, sink?: LineSink): string[];
   /**
@@ -46,6 +47,12 @@ export interface LineSink {
    * this `push` ends (see `placed`). False: decode it and return it as usual.
    */
   take(b: Buffer, start: number, end: number, index: number): boolean;
+  /**
+   * With it, every line the sink does not take is handed here as text, in the order of the chunk among the
+   * lines taken (`push` then returns none): for a caller whose lines must be handled in order. Such a sink is
+   * also offered the lines cut one at a time (one carried across two chunks, those before a NUL).
+   */
+  text?(line: string): void;
 }
 
 type LineCounters = Pick<SourceCounters, 'overlong' | 'invalid' | 'binary'>;
@@ -82,13 +89,16 @@ export function createLineSplitter(maxLineLength: number, counters: LineCounters
   /** A line that is not delivered: its place is used all the same. */
   const drop = (): void => { placed++; };
   /** A line delivered. */
+  /** The sink of the `push` running, if it takes the lines it does not take as text too. */
+  let inOrder: LineSink | undefined;
   const deliver = (out: string[], text: string): void => {
-    out.push(text);
+    if (inOrder !== undefined) inOrder.text!(text);
+    else out.push(text);
     if (keepPlaces) places.push(placed);
     placed++;
   };
 
-  const take = (bytes: Buffer, out: string[]): void => {
+  const take = (bytes: Buffer, out: string[], sink?: LineSink): void => {
     const end = bytes.length > 0 && bytes[bytes.length - 1] === CR ? bytes.length - 1 : bytes.length;
     if (end === 0) return drop();
     if (end > maxLineLength) {
@@ -101,6 +111,8 @@ export function createLineSplitter(maxLineLength: number, counters: LineCounters
       counters.binary++;
       return drop();
     }
+    // Only for a sink that takes the rest as text: any other gets the lines of this path back, as before.
+    if (sink !== undefined && sink === inOrder && isAscii(bytes.subarray(0, end)) && sink.take(bytes, 0, end, placed)) return drop();
     const text = bytes.toString('utf8', 0, end);
     // Invalid UTF-8 (a Latin-1 user name) decodes to U+FFFD and still passes: the address in it is ASCII.
     if (text.includes('\uFFFD')) counters.invalid++;
@@ -130,7 +142,7 @@ export function createLineSplitter(maxLineLength: number, counters: LineCounters
   const bulk = (chunk: Buffer, start: number, last: number, out: string[], sink: LineSink | undefined): number => {
     if (!isAscii(chunk.subarray(start, last))) {
       for (let nl = chunk.indexOf(LF, start); nl !== -1 && nl <= last; nl = chunk.indexOf(LF, start)) {
-        take(chunk.subarray(start, nl), out);
+        take(chunk.subarray(start, nl), out, sink);
         start = nl + 1;
       }
       return start;
@@ -170,58 +182,67 @@ export function createLineSplitter(maxLineLength: number, counters: LineCounters
     return last + 1;
   };
 
+  const pushChunk = (chunk: Buffer, sink: LineSink | undefined): string[] => {
+    const out: string[] = [];
+    placed = 0;
+    if (keepPlaces) places = [];
+    let start = carry === undefined && !discarding ? skipHole(chunk, 0) : 0;
+    if (start > 0 && start === chunk.length) return out;
+    inHole = false;
+    const last = chunk.lastIndexOf(LF);
+    let nul = -2;
+    for (let nl = chunk.indexOf(LF, start); nl !== -1; nl = chunk.indexOf(LF, start)) {
+      if (carry === undefined && !discarding) {
+        if (nul < start && nul !== -1) nul = chunk.indexOf(0, start);
+        if (nul === -1 || nul > last) {
+          start = bulk(chunk, start, last, out, sink);
+          if (chunk[start] === 0) start = skipHole(chunk, start);
+          break;
+        }
+      }
+      if (discarding) {
+        discarding = false;
+        discarded = 0;
+        drop();
+      } else if (carry === undefined) {
+        take(chunk.subarray(start, nl), out, sink);
+      } else if (carry.length + (nl - start) > maxCarry) {
+        carry = undefined;
+        counters.overlong++;
+        drop();
+      } else {
+        const whole = Buffer.concat([carry, chunk.subarray(start, nl)]);
+        carry = undefined;
+        take(whole, out, sink);
+      }
+      start = nl + 1;
+      if (chunk[start] === 0) start = skipHole(chunk, start);
+    }
+    const tail = chunk.length - start;
+    if (tail === 0) return out;
+    if (discarding) {
+      discarded += tail;
+    } else if ((carry?.length ?? 0) + tail > maxCarry) {
+      // Counted now, once: the rest of this line is thrown away as it arrives, never buffered.
+      counters.overlong++;
+      discarding = true;
+      discarded = (carry?.length ?? 0) + tail;
+      carry = undefined;
+    } else {
+      const rest = chunk.subarray(start);
+      carry = carry === undefined ? Buffer.from(rest) : Buffer.concat([carry, rest]);
+    }
+    return out;
+  };
+
   return {
     push(chunk, sink) {
-      const out: string[] = [];
-      placed = 0;
-      if (keepPlaces) places = [];
-      let start = carry === undefined && !discarding ? skipHole(chunk, 0) : 0;
-      if (start > 0 && start === chunk.length) return out;
-      inHole = false;
-      const last = chunk.lastIndexOf(LF);
-      let nul = -2;
-      for (let nl = chunk.indexOf(LF, start); nl !== -1; nl = chunk.indexOf(LF, start)) {
-        if (carry === undefined && !discarding) {
-          if (nul < start && nul !== -1) nul = chunk.indexOf(0, start);
-          if (nul === -1 || nul > last) {
-            start = bulk(chunk, start, last, out, sink);
-            if (chunk[start] === 0) start = skipHole(chunk, start);
-            break;
-          }
-        }
-        if (discarding) {
-          discarding = false;
-          discarded = 0;
-          drop();
-        } else if (carry === undefined) {
-          take(chunk.subarray(start, nl), out);
-        } else if (carry.length + (nl - start) > maxCarry) {
-          carry = undefined;
-          counters.overlong++;
-          drop();
-        } else {
-          const whole = Buffer.concat([carry, chunk.subarray(start, nl)]);
-          carry = undefined;
-          take(whole, out);
-        }
-        start = nl + 1;
-        if (chunk[start] === 0) start = skipHole(chunk, start);
+      inOrder = sink?.text === undefined ? undefined : sink;
+      try {
+        return pushChunk(chunk, sink);
+      } finally {
+        inOrder = undefined;
       }
-      const tail = chunk.length - start;
-      if (tail === 0) return out;
-      if (discarding) {
-        discarded += tail;
-      } else if ((carry?.length ?? 0) + tail > maxCarry) {
-        // Counted now, once: the rest of this line is thrown away as it arrives, never buffered.
-        counters.overlong++;
-        discarding = true;
-        discarded = (carry?.length ?? 0) + tail;
-        carry = undefined;
-      } else {
-        const rest = chunk.subarray(start);
-        carry = carry === undefined ? Buffer.from(rest) : Buffer.concat([carry, rest]);
-      }
-      return out;
     },
     flush() {
       const out: string[] = [];

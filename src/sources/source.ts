@@ -39,6 +39,13 @@ export interface SourceDeps {
 }
 
 /**
+ * Handles one line given as bytes, before any string is made of it: `b[start, end)` is ASCII, holds no NUL and
+ * is within the cap, and `b` is reused afterwards; `source` and `receivedAt` as in LogLine. Synchronous; must
+ * not throw.
+ */
+export type TakeBytes = (b: Buffer, start: number, end: number, source: string, receivedAt: number) => void;
+
+/**
  * A log source. `start` delivers whole lines only, in batches, in order, and resolves once the source is
  * following (a missing file is a warning, not a failure: it is picked up when it appears). It keeps going
  * until `signal` aborts; then it saves its position and `stopped()` resolves. `onLines` is synchronous and
@@ -47,7 +54,13 @@ export interface SourceDeps {
 export interface Source {
   readonly id: string;
   readonly counters: SourceCounters;
-  start(onLines: (lines: LogLine[]) => void, signal: AbortSignal): Promise<void>;
+  /**
+   * `takeBytes`, where given, is asked before each chunk a source reads as bytes (files only, today) who takes
+   * its lines as bytes. When it answers with a taker, every line of the chunk that is ASCII, without NUL and
+   * within the cap goes to the taker (counted as delivered), and the others are delivered in batches between
+   * them, in the order of the file.
+   */
+  start(onLines: (lines: LogLine[]) => void, signal: AbortSignal, takeBytes?: () => TakeBytes | undefined): Promise<void>;
   /** Resolves when the source has stopped and saved its position. */
   stopped(): Promise<void>;
   /**
