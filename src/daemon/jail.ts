@@ -173,14 +173,13 @@ export function createJail(p: JailParts): Jail {
     current = undefined;
   };
 
-  const takeBytes = (b: Buffer, start: number, end: number, source: string, receivedAt: number): void => {
+  const takeBytes = scan === undefined ? undefined : (b: Buffer, start: number, end: number, source: string, receivedAt: number): void => {
     counters.lines++;
-    const entry = scan!;
-    const r = entry.bytes(b, start, end, found);
+    const r = scan.bytes(b, start, end, found);
     if (r === NO_MATCH) return;
     current = undefined;
     bytes = b; from = start; to = end; bytesSource = source; bytesAt = receivedAt;
-    settle(r, entry);
+    settle(r, scan);
     current = undefined;
     bytes = undefined;
   };
@@ -197,7 +196,7 @@ export function createJail(p: JailParts): Jail {
   return {
     name, config: p.config, filter: p.filter, tracker: p.tracker, sources: p.sources, actions: p.actions,
     notifiers: p.notifiers, counters, handle,
-    ...(scan === undefined ? {} : { takeBytes }),
+    ...(takeBytes === undefined ? {} : { takeBytes }),
     recentHits: (a) => recent.of(a),
     sweep: (now) => p.tracker.sweep(useLineTime ? newestAt : now),
     forget: (a, pardonedAt) => {

@@ -88,9 +88,9 @@ export function createLineSplitter(maxLineLength: number, counters: LineCounters
   let places: number[] = [];
   /** A line that is not delivered: its place is used all the same. */
   const drop = (): void => { placed++; };
-  /** A line delivered. */
   /** The sink of the `push` running, if it takes the lines it does not take as text too. */
   let inOrder: LineSink | undefined;
+  /** A line delivered. */
   const deliver = (out: string[], text: string): void => {
     if (inOrder !== undefined) inOrder.text!(text);
     else out.push(text);
@@ -98,7 +98,7 @@ export function createLineSplitter(maxLineLength: number, counters: LineCounters
     placed++;
   };
 
-  const take = (bytes: Buffer, out: string[], sink?: LineSink): void => {
+  const take = (bytes: Buffer, out: string[]): void => {
     const end = bytes.length > 0 && bytes[bytes.length - 1] === CR ? bytes.length - 1 : bytes.length;
     if (end === 0) return drop();
     if (end > maxLineLength) {
@@ -111,8 +111,8 @@ export function createLineSplitter(maxLineLength: number, counters: LineCounters
       counters.binary++;
       return drop();
     }
-    // Only for a sink that takes the rest as text: any other gets the lines of this path back, as before.
-    if (sink !== undefined && sink === inOrder && isAscii(bytes.subarray(0, end)) && sink.take(bytes, 0, end, placed)) return drop();
+    // Offered only to a sink that takes the rest as text; without `text`, a sink gets these lines back as before.
+    if (inOrder !== undefined && isAscii(bytes.subarray(0, end)) && inOrder.take(bytes, 0, end, placed)) return drop();
     const text = bytes.toString('utf8', 0, end);
     // Invalid UTF-8 (a Latin-1 user name) decodes to U+FFFD and still passes: the address in it is ASCII.
     if (text.includes('\uFFFD')) counters.invalid++;
@@ -142,7 +142,7 @@ export function createLineSplitter(maxLineLength: number, counters: LineCounters
   const bulk = (chunk: Buffer, start: number, last: number, out: string[], sink: LineSink | undefined): number => {
     if (!isAscii(chunk.subarray(start, last))) {
       for (let nl = chunk.indexOf(LF, start); nl !== -1 && nl <= last; nl = chunk.indexOf(LF, start)) {
-        take(chunk.subarray(start, nl), out, sink);
+        take(chunk.subarray(start, nl), out);
         start = nl + 1;
       }
       return start;
@@ -205,7 +205,7 @@ export function createLineSplitter(maxLineLength: number, counters: LineCounters
         discarded = 0;
         drop();
       } else if (carry === undefined) {
-        take(chunk.subarray(start, nl), out, sink);
+        take(chunk.subarray(start, nl), out);
       } else if (carry.length + (nl - start) > maxCarry) {
         carry = undefined;
         counters.overlong++;
@@ -213,7 +213,7 @@ export function createLineSplitter(maxLineLength: number, counters: LineCounters
       } else {
         const whole = Buffer.concat([carry, chunk.subarray(start, nl)]);
         carry = undefined;
-        take(whole, out, sink);
+        take(whole, out);
       }
       start = nl + 1;
       if (chunk[start] === 0) start = skipHole(chunk, start);
