@@ -101,20 +101,25 @@ export function createJail(p: JailParts): Jail {
   const { filter, tracker, whitelist, isBanned, onOffence } = p;
   const match = filter.match;
 
+  /** When the hit of `address` at `at` counts: not before a pardon of its address. */
+  const counts = (address: Address, at: number): boolean => {
+    if (at > newestAt) newestAt = at;
+    if (pardons.size === 0) return true;
+    const pardoned = pardons.get(address);
+    return pardoned === undefined || at > pardoned;
+  };
+  const offend = (offence: Offence | undefined, address: Address): void => {
+    if (!offence) return;
+    counters.offences++;
+    onOffence(offence, recent.take(address));
+  };
+
   /** A match of `address` that is neither banned nor whitelisted: a hit, and perhaps an offence. */
   const hitOf = (address: Address, rule: number, time: number | undefined, line: LogLine): void => {
     const at = useLineTime && time !== undefined ? time : line.receivedAt;
-    if (at > newestAt) newestAt = at;
-    if (pardons.size > 0) {
-      const pardoned = pardons.get(address);
-      if (pardoned !== undefined && at <= pardoned) return;
-    }
+    if (!counts(address, at)) return;
     recent.add(address, at, rule, line.text);
-    const offence = tracker.record({ address, jail: name, at, line: line.text, rule });
-    if (offence) {
-      counters.offences++;
-      onOffence(offence, recent.take(address));
-    }
+    offend(tracker.record({ address, jail: name, at, line: line.text, rule }), address);
   };
 
   // Banned first: after a ban its address's lines still in flight, or those of an attacker the firewall does
@@ -133,6 +138,7 @@ export function createJail(p: JailParts): Jail {
   const bannedIPv4 = p.isBannedIPv4 ?? ((): boolean => false);
   const interner = sharedInterner();
   const found: IPv4Hit = { v4: 0, time: 0, address: '' as Address, rule: 0 };
+  const recordIPv4 = tracker.recordIPv4?.bind(tracker);
 
   // The line the reader answered for: a LogLine, or bytes of the read buffer that become one only where a
   // string is needed (a line the reader is unsure of, an address that is not IPv4, a hit). Set right before
@@ -159,7 +165,13 @@ export function createJail(p: JailParts): Jail {
     const v4 = found.v4;
     if (bannedIPv4(v4)) return;
     if (whitelist.hasIPv4(v4)) { counters.whitelisted++; return; }
-    hitOf(interner.ofIPv4(v4), r, time, currentLine());
+    if (bytes === undefined) return hitOf(interner.ofIPv4(v4), r, time, currentLine());
+    // On the bytes path the line's bytes go into the ring as they are: no string is made of a hit.
+    const address = interner.ofIPv4(v4);
+    const at = useLineTime && time !== undefined ? time : bytesAt;
+    if (!counts(address, at)) return;
+    recent.addBytes(address, at, r, bytes, from, to);
+    offend(recordIPv4 !== undefined ? recordIPv4(v4, name, at) : tracker.record({ address, jail: name, at, line: '', rule: r }), address);
   };
 
   const handleScanned = (lines: readonly LogLine[], entry: NonNullable<typeof scan>): void => {

@@ -23,7 +23,13 @@ function replay(limits: RecentLinesLimits, ops: number, seed: number, check: (go
     if (r < 0.8) {
       const line = `${i} ${WORDS[Math.floor(rnd() * WORDS.length)]} ${address}`;
       const hit: Hit = { address, jail: 'sshd', at: 1_000 + i, line, rule: Math.floor(rnd() * 5) };
-      ring.add(address, hit.at, hit.rule!, line);
+      // An ASCII line comes as text or, half the time, as bytes amid other bytes (the bytes path of a jail).
+      if (/^[\x00-\x7f]*$/.test(line) && rnd() < 0.5) {
+        const buf = Buffer.from(`junk\n${line}\nmore`, 'latin1');
+        ring.addBytes(address, hit.at, hit.rule!, buf, 5, 5 + line.length);
+      } else {
+        ring.add(address, hit.at, hit.rule!, line);
+      }
       chains.set(address, [...(chains.get(address) ?? []), hit]);
       // The hit just added is always there, whatever the limits.
       expect(ring.of(address).at(-1)).toEqual(hit);
@@ -101,5 +107,8 @@ describe('recent lines', () => {
     ring.add(a, 2, 1, 'short');
     expect(ring.take(a).map((h) => h.line)).toEqual(['y'.repeat(100), 'short']);
     expect(ring.size).toBe(0);
+    // As bytes, a line is exactly as long as its bytes: the ring's whole size is kept.
+    ring.addBytes(a, 3, 0, Buffer.from('z'.repeat(1_000)), 0, 1_000);
+    expect(ring.take(a).map((h) => h.line)).toEqual(['z'.repeat(300)]);
   });
 });

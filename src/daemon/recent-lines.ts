@@ -17,6 +17,8 @@ import type { Hit } from '../core/types.js';
  */
 export interface RecentLines {
   add(address: Address, at: number, rule: number, line: string): void;
+  /** `add` for a line given as the ASCII bytes `b[start, end)` (the bytes path): copied, never decoded. */
+  addBytes(address: Address, at: number, rule: number, b: Buffer, start: number, end: number): void;
   /** The newest `perAddress` hits of `address` still held, oldest first. */
   of(address: Address): Hit[];
   /** `of`, then forgets `address`: its next hit starts a new chain. */
@@ -101,28 +103,37 @@ export function createRecentLines(jail: string, perAddress: number, limits: Rece
     return out.reverse();
   };
 
+  /** Files the hit of `address` whose line's `n` bytes were just written at `start` (counted like `written`). */
+  const keep = (address: Address, at: number, rule: number, start: number, n: number): void => {
+    if (seq === slots && slots < maxSlots) growSlots();
+    const slot = seq % slots;
+    // The oldest hit, `seq - slots`, gives way; when it was its address's newest, the address has nothing left.
+    const gone = owner[slot];
+    if (gone !== undefined && last.get(gone) === seq - slots) last.delete(gone);
+    written = start + n;
+    const before = last.get(address);
+    owner[slot] = address;
+    prev[slot] = before === undefined ? -1 : before;
+    atOf[slot] = at;
+    ruleOf[slot] = rule;
+    startOf[slot] = start;
+    lengthOf[slot] = n;
+    last.set(address, seq);
+    seq++;
+  };
+
   return {
     add(address, at, rule, line) {
-      if (seq === slots && slots < maxSlots) growSlots();
-      const slot = seq % slots;
-      // The oldest hit, `seq - slots`, gives way; when it was its address's newest, the address has nothing left.
-      const gone = owner[slot];
-      if (gone !== undefined && last.get(gone) === seq - slots) last.delete(gone);
       // A line longer than the ring could hold is kept as its first part (lines are capped long before that).
       const text = bytesFor(line) > maxBytes ? line.slice(0, Math.floor(maxBytes / 3)) : line;
       const start = place(bytesFor(text));
-      const from = start % ring.length;
-      const n = ring.write(text, from, 'utf8');
-      written = start + n;
-      const before = last.get(address);
-      owner[slot] = address;
-      prev[slot] = before === undefined ? -1 : before;
-      atOf[slot] = at;
-      ruleOf[slot] = rule;
-      startOf[slot] = start;
-      lengthOf[slot] = n;
-      last.set(address, seq);
-      seq++;
+      keep(address, at, rule, start, ring.write(text, start % ring.length, 'utf8'));
+    },
+    addBytes(address, at, rule, b, from, to) {
+      const n = Math.min(to - from, maxBytes);
+      const start = place(n);
+      b.copy(ring, start % ring.length, from, from + n);
+      keep(address, at, rule, start, n);
     },
     of,
     take(address) {
