@@ -4,6 +4,13 @@ import { createAddressTable, type AddressTable } from './address-table.js';
 
 const addr = (text: string): Address => parseAddress(text) as Address;
 
+/** Every entry of the table once, in the order of `first`/`following`, as addresses by their payload tag. */
+function walk(table: AddressTable, tags: Map<number, Address>): Address[] {
+  const out: Address[] = [];
+  for (let e = table.first(); e !== -1; e = table.following(e)) out.push(tags.get(table.ints(e)[table.intAt(e)]!) as Address);
+  return out;
+}
+
 /** The table's entries from least to most recently used, as addresses by their payload tag. */
 function order(table: AddressTable, tags: Map<number, Address>): Address[] {
   const out: Address[] = [];
@@ -71,13 +78,19 @@ describe('createAddressTable', () => {
     expect([...floats, ...ints]).toEqual([0, 0, 0, 0, 0]);
   });
 
-  it('behaves like a Map under random adds, touches and removals across growth', () => {
+  // The order is worked out when first asked: checked from the start, only at the end (every use until then a
+  // stamp), or with stamps running out midway (the table orders itself then).
+  it.each([
+    { name: 'order asked all along', checkEvery: 5000, stampLimit: undefined },
+    { name: 'order asked only at the end', checkEvery: Infinity, stampLimit: undefined },
+    { name: 'stamps running out midway', checkEvery: Infinity, stampLimit: 20_000 },
+  ])('behaves like a Map under random adds, touches and removals across growth ($name)', ({ checkEvery, stampLimit }) => {
     let seed = 1;
     const rnd = (n: number): number => { seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0; return (seed >>> 8) % n; };
     // Few distinct values per family, so that the same keys come back after removal and probe runs overlap.
     const pool = Array.from({ length: 3000 }, (_, i) =>
       addr(i % 4 === 0 ? `2001:db8:${((i * 7919) % 65536).toString(16)}::${i % 9}` : `10.${i % 3}.${(i >> 4) & 255}.${i & 15}`));
-    const t = createAddressTable(1, 1);
+    const t = createAddressTable(1, 1, stampLimit === undefined ? {} : { stampLimit });
     const model = new Map<Address, number>();
     const tags = new Map<number, Address>();
     for (let step = 0; step < 60_000; step++) {
@@ -102,9 +115,10 @@ describe('createAddressTable', () => {
           model.set(a, v);
         }
       }
-      if (step % 5000 === 0) expect(order(t, tags)).toEqual([...model.keys()]);
+      if (step % checkEvery === 0) expect(order(t, tags)).toEqual([...model.keys()]);
     }
     expect(t.size).toBe(model.size);
+    expect(walk(t, tags).sort()).toEqual([...model.keys()].sort());
     expect(order(t, tags)).toEqual([...model.keys()]);
     t.clear();
     expect(t.size).toBe(0);
@@ -135,5 +149,28 @@ describe('createAddressTable', () => {
     for (const i of [0, 3, 65_535, 999_999]) expect(t.find(v4(i))).toBe(-1);
     const e = t.find(addr('2001:db8::4:93df'));
     expect(t.ints(e)[t.intAt(e)]).toBe(-1 - 0x493df);
+    // Ordered from 1,300,000 stamps (both halves of the sort): the IPv4 survivors in the order they came, then
+    // the IPv6 addresses.
+    const tags: number[] = [];
+    for (let x = t.oldest(); x !== -1; x = t.newer(x)) tags.push(t.ints(x)[t.intAt(x)]!);
+    expect(tags.length).toBe(t.size);
+    expect(tags.slice(0, 4)).toEqual([1, 2, 4, 5]);
+    expect(tags.slice(666_664, 666_668)).toEqual([999_997, 999_998, -1, -2]);
+    expect(tags.at(-1)).toBe(-300_000);
+  });
+
+  it('walks every entry once with first/following, an entry removed along the way included', () => {
+    const t = createAddressTable(0, 1);
+    for (let i = 0; i < 1000; i++) { const e = t.add(addr(`10.9.${i >> 8}.${i & 255}`)); t.ints(e)[t.intAt(e)] = i; }
+    for (let i = 0; i < 1000; i += 7) t.remove(t.find(addr(`10.9.${i >> 8}.${i & 255}`)));
+    const seen: number[] = [];
+    for (let e = t.first(); e !== -1; e = t.following(e)) {
+      const tag = t.ints(e)[t.intAt(e)]!;
+      seen.push(tag);
+      // The sweep's way: remove the entry it stands on, then go on from it.
+      if (tag % 2 === 0) t.remove(e);
+    }
+    expect(seen).toEqual(Array.from({ length: 1000 }, (_, i) => i).filter((i) => i % 7 !== 0));
+    expect(t.size).toBe(seen.filter((i) => i % 2 !== 0).length);
   });
 });

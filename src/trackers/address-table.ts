@@ -1,5 +1,6 @@
 import { fmix32 as mix } from '../core/hash.js';
 import { parseIPv4Span, parseIPv6Into, type Address } from '../core/address.js';
+import { sortByStamp } from './stamp-sort.js';
 
 /**
  * A map from {@link Address} to a fixed number of doubles and 32-bit integers per address, over typed arrays:
@@ -15,8 +16,12 @@ import { parseIPv4Span, parseIPv6Into, type Address } from '../core/address.js';
  *   address takes since parseAddress folds it) either way.
  * - Index: open addressing with linear probing over an Int32Array at most half full, deletion by backward
  *   shift (no tombstones, so lookups stay short however many addresses come and go).
- * - Entries live in dense arrays reused through a free list, and form a doubly linked list from least to
- *   most recently used: the tracker's LRU eviction and its sweep walk it.
+ * - Entries live in dense arrays reused through a free list. Which was used least recently is known exactly,
+ *   but only worked out when first asked (the tracker's eviction, once the table is full): until then a use
+ *   writes a stamp beside the entry's payload, in a cache line the tracker touches anyway, instead of moving
+ *   the entry in a linked list, which touched two more entries at random (~9 % of `dictdefence test`, see
+ *   docs/performance.md). The first `oldest()` sorts the entries by stamp into a doubly linked list from
+ *   least to most recently used, which every use keeps in order from then on.
  * - Entries are stored in pages of 65,536, added as needed and never copied or freed while the table lives:
  *   an idle daemon holds one small page, not the size of its cap, and growing leaves no freed arrays behind
  *   (doubling did: glibc keeps such freed blocks, and the daemon's RSS with them). Only the index doubles.
@@ -46,7 +51,16 @@ export interface AddressTable {
   oldest(): number;
   /** The entry used next after `entry` (towards the most recent), or -1. */
   newer(entry: number): number;
+  /** An entry, or -1 when empty: with {@link following}, every entry once, in no particular order. */
+  first(): number;
+  /** The entry after `entry` in the order of {@link first}, or -1; `entry` may have been removed meanwhile. */
+  following(entry: number): number;
   clear(): void;
+}
+
+export interface AddressTableOptions {
+  /** Uses stamped before the table orders itself all the same (tests lower it); the stamps are int32. */
+  readonly stampLimit?: number;
 }
 
 /** Entries per page, as a shift: 65,536. The first page starts smaller and grows to that size. */
@@ -66,7 +80,11 @@ const TEXT_MASK = TEXT_SLOTS - 1;
 /** The first three rounds of the hash of every IPv4 key. */
 const V4_ROUNDS = mix(mix(mix(0) ^ 0) ^ 0xffff);
 
-export function createAddressTable(floatStride: number, intStride: number): AddressTable {
+export function createAddressTable(floatStride: number, intStride: number, options: AddressTableOptions = {}): AddressTable {
+  const stampLimit = options.stampLimit ?? 0x7fffffff;
+  // Per entry in `ints`: the payload, then the stamp: the last use's number (≥ 0), or, for a free entry, the
+  // next free one, as -2 - next (≤ -1).
+  const intRow = intStride + 1;
   // Page p holds entries [p·PAGE, (p+1)·PAGE); only page 0 may be smaller (FIRST_PAGE, doubling up to PAGE).
   /** Per entry: the IPv4 value, or the IPv6 key's slot in `v6` when the entry's bit in `wide` is set. */
   let keys: Int32Array[] = [];
@@ -80,9 +98,12 @@ export function createAddressTable(floatStride: number, intStride: number): Addr
   let index = new Int32Array(0);
   let mask = 0;
   let size = 0;
-  /** Entries never used yet start at `fresh`; removed ones are chained through `next` from `free`. */
+  /** Entries never used yet start at `fresh`; removed ones are chained through their stamps from `free`. */
   let fresh = 0;
   let free = NONE;
+  /** Whether the entries are linked from least to most recently used (`prev`, `next`, `head`, `tail`). */
+  let ordered = false;
+  let tick = 0;
   let head = NONE;
   let tail = NONE;
   /** IPv6 keys, four words per slot; slots never used start at `v6Fresh`, freed ones chain from `v6Free`. */
@@ -96,6 +117,14 @@ export function createAddressTable(floatStride: number, intStride: number): Addr
   const v6Texts = new Array<string | undefined>(TEXT_SLOTS).fill(undefined);
   const v6Keys = new Int32Array(TEXT_SLOTS * 4);
 
+  const stampAt = (e: number): number => (e & PAGE_MASK) * intRow + intStride;
+  const getStamp = (e: number): number => ints[e >>> PAGE_SHIFT]![stampAt(e)]!;
+  const setStamp = (e: number, v: number): void => { ints[e >>> PAGE_SHIFT]![stampAt(e)] = v; };
+  /** The next entry in use from `e` on, or -1. */
+  const liveFrom = (e: number): number => {
+    for (; e < fresh; e++) if (getStamp(e) >= 0) return e;
+    return NONE;
+  };
   const getNext = (e: number): number => next[e >>> PAGE_SHIFT]![e & PAGE_MASK]!;
   const setNext = (e: number, v: number): void => { next[e >>> PAGE_SHIFT]![e & PAGE_MASK] = v; };
   const getPrev = (e: number): number => prev[e >>> PAGE_SHIFT]![e & PAGE_MASK]!;
@@ -172,18 +201,22 @@ export function createAddressTable(floatStride: number, intStride: number): Addr
       };
       keys[0] = widen(keys[0], (l) => new Int32Array(l), 1);
       wide[0] = widen(wide[0], (l) => new Int32Array(l), 1 / 32); // a bit per entry; n is a multiple of 32
-      prev[0] = widen(prev[0], (l) => new Int32Array(l), 1);
-      next[0] = widen(next[0], (l) => new Int32Array(l), 1);
+      if (ordered) {
+        prev[0] = widen(prev[0], (l) => new Int32Array(l), 1);
+        next[0] = widen(next[0], (l) => new Int32Array(l), 1);
+      }
       floats[0] = widen(floats[0], (l) => new Float64Array(l), floatStride);
-      ints[0] = widen(ints[0], (l) => new Int32Array(l), intStride);
+      ints[0] = widen(ints[0], (l) => new Int32Array(l), intRow);
       cap = n;
     } else {
       keys.push(new Int32Array(PAGE));
       wide.push(new Int32Array(PAGE / 32));
-      prev.push(new Int32Array(PAGE));
-      next.push(new Int32Array(PAGE));
+      if (ordered) {
+        prev.push(new Int32Array(PAGE));
+        next.push(new Int32Array(PAGE));
+      }
       floats.push(new Float64Array(PAGE * floatStride));
-      ints.push(new Int32Array(PAGE * intStride));
+      ints.push(new Int32Array(PAGE * intRow));
       cap += PAGE;
     }
     // The index stays a power of two at least twice the capacity.
@@ -192,7 +225,7 @@ export function createAddressTable(floatStride: number, intStride: number): Addr
       while (slots < cap * 2) slots *= 2;
       index = new Int32Array(slots);
       mask = slots - 1;
-      for (let e = head; e !== NONE; e = getNext(e)) place(e, hashEntry(e));
+      for (let e = liveFrom(0); e !== NONE; e = liveFrom(e + 1)) place(e, hashEntry(e));
     }
   };
 
@@ -208,6 +241,27 @@ export function createAddressTable(floatStride: number, intStride: number): Addr
     tail = e;
   };
 
+  /** Links the entries in the order of their stamps, least recently used first: once, when first needed. */
+  const order = (): void => {
+    if (ordered) return;
+    ordered = true;
+    prev = ints.map((page) => new Int32Array(page.length / intRow));
+    next = ints.map((page) => new Int32Array(page.length / intRow));
+    const entries = new Int32Array(size), stamps = new Int32Array(size);
+    let n = 0;
+    for (let e = liveFrom(0); e !== NONE; e = liveFrom(e + 1)) { entries[n] = e; stamps[n++] = getStamp(e); }
+    for (const e of sortByStamp(entries, stamps)) append(e);
+  };
+  /** A use of entry `e`: stamped while the table is unordered (ordering it once the stamps run out). */
+  const use = (e: number): void => {
+    if (ordered) {
+      if (e !== tail) { unlink(e); append(e); }
+      return;
+    }
+    setStamp(e, tick++);
+    if (tick > stampLimit) order();
+  };
+
   const slotOfKey = (): number => {
     if (cap === 0) return NONE;
     for (let s = hashOf(k0, k1, k2, k3) & mask; ; s = (s + 1) & mask) {
@@ -221,7 +275,7 @@ export function createAddressTable(floatStride: number, intStride: number): Addr
   const addKey = (): number => {
     if (size === cap) grow();
     let e: number;
-    if (free !== NONE) { e = free; free = getNext(e); } else e = fresh++;
+    if (free !== NONE) { e = free; free = -2 - getStamp(e); } else e = fresh++;
     const p = e >>> PAGE_SHIFT, i = e & PAGE_MASK;
     if (isV6) {
       let k: number;
@@ -238,10 +292,12 @@ export function createAddressTable(floatStride: number, intStride: number): Addr
       wide[p]![i >>> 5]! &= ~(1 << (i & 31));
     }
     floats[p]!.fill(0, i * floatStride, (i + 1) * floatStride);
-    ints[p]!.fill(0, i * intStride, (i + 1) * intStride);
+    ints[p]!.fill(0, i * intRow, i * intRow + intStride);
     place(e, hashOf(k0, k1, k2, k3));
-    append(e);
     size++;
+    setStamp(e, 0);
+    if (ordered) append(e);
+    use(e);
     return e;
   };
   const entryOfKey = (): number => {
@@ -254,7 +310,7 @@ export function createAddressTable(floatStride: number, intStride: number): Addr
     floats: (e) => floats[e >>> PAGE_SHIFT]!,
     floatAt: (e) => (e & PAGE_MASK) * floatStride,
     ints: (e) => ints[e >>> PAGE_SHIFT]!,
-    intAt: (e) => (e & PAGE_MASK) * intStride,
+    intAt: (e) => (e & PAGE_MASK) * intRow,
 
     find(address) {
       parseKey(address);
@@ -274,11 +330,7 @@ export function createAddressTable(floatStride: number, intStride: number): Addr
       return addKey();
     },
 
-    touch(e) {
-      if (e === tail) return;
-      unlink(e);
-      append(e);
-    },
+    touch: use,
 
     remove(e) {
       loadKey(e);
@@ -297,17 +349,19 @@ export function createAddressTable(floatStride: number, intStride: number): Addr
         v6[k >>> V6_SHIFT]![(k & V6_MASK) * 4] = v6Free;
         v6Free = k;
       }
-      unlink(e);
-      setNext(e, free);
+      if (ordered) unlink(e);
+      setStamp(e, -2 - free);
       free = e;
       size--;
     },
 
-    oldest: () => head,
-    newer: (e) => getNext(e),
+    oldest: () => { order(); return head; },
+    newer: (e) => { order(); return getNext(e); },
+    first: () => liveFrom(0),
+    following: (e) => liveFrom(e + 1),
 
     clear() {
-      cap = 0; size = 0; fresh = 0; free = NONE; head = NONE; tail = NONE; mask = 0;
+      cap = 0; size = 0; fresh = 0; free = NONE; head = NONE; tail = NONE; mask = 0; ordered = false; tick = 0;
       keys = []; wide = []; prev = []; next = []; floats = []; ints = []; index = new Int32Array(0);
       v6 = []; v6Fresh = 0; v6Free = NONE;
     },

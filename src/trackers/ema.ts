@@ -112,10 +112,8 @@ export function createEmaTracker(options: EmaTrackerOptions, _deps: TrackerDeps)
     },
 
     sweep(now: number): void {
-      for (let e = table.oldest(); e !== -1;) {
-        const after = table.newer(e);
+      for (let e = table.first(); e !== -1; e = table.following(e)) {
         if (now - table.floats(e)[table.floatAt(e)]! > expireMs) table.remove(e);
-        e = after;
       }
     },
   };

@@ -143,10 +143,8 @@ export function createTableWindowTracker(options: WindowTrackerOptions): Tracker
     sweep(now: number): void {
       // Recency follows arrival, not hit time (replayed lines), so every entry is looked at.
       const horizon = now - periodMs;
-      for (let e = table.oldest(); e !== -1;) {
-        const after = table.newer(e);
+      for (let e = table.first(); e !== -1; e = table.following(e)) {
         if (table.floats(e)[table.floatAt(e)]! < horizon) table.remove(e);
-        e = after;
       }
     },
   };
