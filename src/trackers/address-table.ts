@@ -6,7 +6,8 @@ import { sortByStamp } from './stamp-sort.js';
  * A map from {@link Address} to a fixed number of doubles and 32-bit integers per address, over typed arrays:
  * no object, array or string is kept per address. A `Map<string, number[]>` costs ~300 bytes per address in
  * V8 (1,000,000 addresses ≈ 400 MB, see docs/performance.md); this table costs 4 bytes of key (IPv6: 20), 8 of
- * LRU links, 8 of index and the payload, so the window tracker with 6 failures comes to 52 bytes (IPv6: 68).
+ * index, 4 of use stamp and the payload, so the window tracker with 6 failures comes to 48 bytes (IPv6: 64),
+ * and 8 more of LRU links once it has been asked for its least recently used entry.
  *
  * - Keys are exact: the whole address is stored and a lookup compares all of it. The hash only picks where to
  *   start looking, so a collision costs a probe, never a wrong entry. An IPv4 address is its 32-bit value in

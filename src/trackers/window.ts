@@ -24,9 +24,9 @@ export const TABLE_MAX_FAILURES = 64;
  * newest `maxFailures` hits are the only ones that can form a window. The address that was recorded least
  * recently is evicted first when `maxEntries` is exceeded.
  *
- * The state lives in an {@link createAddressTable | address table} (52 bytes per IPv4 address with 6
- * failures, 68 per IPv6 one, against ~300 for a `Map` of arrays), so a flood of a million addresses stays
- * within ~55 MB.
+ * The state lives in an {@link createAddressTable | address table} (48 bytes per IPv4 address with 6
+ * failures, 64 per IPv6 one, 8 more each once the table has evicted; against ~300 for a `Map` of arrays), so
+ * a flood of a million addresses stays within ~55 MB.
  */
 export function createWindowTracker(options: WindowTrackerOptions, deps: TrackerDeps): Tracker {
   const { maxFailures, periodMs, maxEntries } = options;
