@@ -101,6 +101,8 @@ export function createJail(p: JailParts): Jail {
   const { filter, tracker, whitelist, isBanned, onOffence } = p;
   const match = filter.match;
 
+  /** A hit's time: the line's own where the jail goes by line times and the line has one, else when it was read. */
+  const hitTime = (time: number | undefined, receivedAt: number): number => (useLineTime && time !== undefined ? time : receivedAt);
   /** When the hit of `address` at `at` counts: not before a pardon of its address. */
   const counts = (address: Address, at: number): boolean => {
     if (at > newestAt) newestAt = at;
@@ -116,7 +118,7 @@ export function createJail(p: JailParts): Jail {
 
   /** A match of `address` that is neither banned nor whitelisted: a hit, and perhaps an offence. */
   const hitOf = (address: Address, rule: number, time: number | undefined, line: LogLine): void => {
-    const at = useLineTime && time !== undefined ? time : line.receivedAt;
+    const at = hitTime(time, line.receivedAt);
     if (!counts(address, at)) return;
     recent.add(address, at, rule, line.text);
     offend(tracker.record({ address, jail: name, at, line: line.text, rule }), address);
@@ -168,7 +170,7 @@ export function createJail(p: JailParts): Jail {
     if (bytes === undefined) return hitOf(interner.ofIPv4(v4), r, time, currentLine());
     // On the bytes path the line's bytes go into the ring as they are: no string is made of a hit.
     const address = interner.ofIPv4(v4);
-    const at = useLineTime && time !== undefined ? time : bytesAt;
+    const at = hitTime(time, bytesAt);
     if (!counts(address, at)) return;
     recent.addBytes(address, at, r, bytes, from, to);
     offend(recordIPv4 !== undefined ? recordIPv4(v4, name, at) : tracker.record({ address, jail: name, at, line: '', rule: r }), address);

@@ -296,9 +296,8 @@ export function createAddressTable(floatStride: number, intStride: number, optio
     ints[p]!.fill(0, i * intRow, i * intRow + intStride);
     place(e, hashOf(k0, k1, k2, k3));
     size++;
-    setStamp(e, 0);
-    if (ordered) append(e);
-    use(e);
+    // Ordered, the list says how recent it is and a stamp ≥ 0 only marks it live; else its stamp says both.
+    if (ordered) { setStamp(e, 0); append(e); } else use(e);
     return e;
   };
   const entryOfKey = (): number => {
