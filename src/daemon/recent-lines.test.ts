@@ -100,15 +100,22 @@ describe('recent lines', () => {
   });
 
   it('keeps the first part of a line longer than it could hold', () => {
-    const ring = createRecentLines('sshd', 2, { slots: 8, bytes: 300 });
+    const ring = createRecentLines('sshd', 3, { slots: 8, bytes: 300 });
     const a = '192.0.2.1' as Address;
+    // A Latin-1 line is kept one byte a character: the ring's whole size.
     ring.add(a, 1, 0, 'y'.repeat(1_000));
-    expect(ring.of(a)).toEqual([{ address: a, jail: 'sshd', at: 1, line: 'y'.repeat(100), rule: 0 }]);
-    ring.add(a, 2, 1, 'short');
-    expect(ring.take(a).map((h) => h.line)).toEqual(['y'.repeat(100), 'short']);
+    expect(ring.of(a)).toEqual([{ address: a, jail: 'sshd', at: 1, line: 'y'.repeat(300), rule: 0 }]);
+    expect(ring.take(a).map((h) => h.line)).toEqual(['y'.repeat(300)]);
     expect(ring.size).toBe(0);
+    // It filled the ring: the next line overwrites it.
+    ring.add(a, 2, 1, 'short');
+    expect(ring.of(a).map((h) => h.line)).toEqual(['short']);
+    ring.delete(a);
+    // A wider one as UTF-8, up to three bytes a UTF-16 unit: a third of the characters.
+    ring.add(a, 3, 0, '\u20ac'.repeat(1_000));
+    expect(ring.take(a).map((h) => h.line)).toEqual(['\u20ac'.repeat(100)]);
     // As bytes, a line is exactly as long as its bytes: the ring's whole size is kept.
-    ring.addBytes(a, 3, 0, Buffer.from('z'.repeat(1_000)), 0, 1_000);
+    ring.addBytes(a, 4, 0, Buffer.from('z'.repeat(1_000)), 0, 1_000);
     expect(ring.take(a).map((h) => h.line)).toEqual(['z'.repeat(300)]);
   });
 });

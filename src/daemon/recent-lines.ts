@@ -6,7 +6,7 @@ import type { Hit } from '../core/types.js';
  * them. A hit is the line of an address that is neither banned nor whitelisted: in a distributed attack most
  * failure lines are hits. Kept as objects (a `Hit`, a copy of its line, an array per address in a `Map`),
  * every one of them outlived the young generation and was copied by the collector on its way to the old one:
- * half the cost of a hit (bench, see docs/performance.md). Here a hit is its line's UTF-8 bytes in one ring
+ * half the cost of a hit (bench, see docs/performance.md). Here a hit is its line's bytes in one ring
  * buffer and a few numbers in typed arrays, which the collector neither copies nor walks; a `Hit` is made only
  * for the hits asked for.
  *
@@ -31,7 +31,7 @@ export interface RecentLines {
 export interface RecentLinesLimits {
   /** Hits held at most (the newest). */
   readonly slots: number;
-  /** Bytes of line text held at most; a line takes its UTF-8 length, plus what is skipped at the buffer's end. */
+  /** Bytes of line text held at most; a line takes its length as kept (see WIDE), plus what is skipped at the buffer's end. */
   readonly bytes: number;
 }
 
@@ -39,8 +39,14 @@ export interface RecentLinesLimits {
 export const RECENT_LIMITS: RecentLinesLimits = { slots: 1 << 15, bytes: 4 << 20 };
 const FIRST_SLOTS = 256;
 const FIRST_BYTES = 32 << 10;
-/** The most bytes a line's UTF-8 can take: three per UTF-16 unit (a surrogate pair's four bytes are two units). */
-const bytesFor = (line: string): number => 3 * line.length;
+/**
+ * A line with a UTF-16 unit above U+00FF, kept as UTF-8. Other lines (nearly all: log lines are ASCII) are
+ * kept one byte a character, as Latin-1: measured on 100-byte lines, with this test, 64 ns to write instead of
+ * 85, and 63 ns to read back instead of 100.
+ */
+const WIDE = /[^\x00-\xff]/;
+/** The most bytes a wide line's UTF-8 can take: three per UTF-16 unit (a surrogate pair's four bytes are two units). */
+const UTF8_PER_UNIT = 3;
 
 export function createRecentLines(jail: string, perAddress: number, limits: RecentLinesLimits = RECENT_LIMITS): RecentLines {
   const maxSlots = Math.max(1, Math.floor(limits.slots));
@@ -58,6 +64,8 @@ export function createRecentLines(jail: string, perAddress: number, limits: Rece
   /** Where the line's bytes start, counted in bytes ever written (so a start before `written - size` is overwritten). */
   let startOf = new Float64Array(slots);
   let lengthOf = new Int32Array(slots);
+  /** 1 where the line is kept as UTF-8, else Latin-1. */
+  let utf8Of = new Uint8Array(slots);
   let ring = Buffer.allocUnsafe(Math.min(FIRST_BYTES, maxBytes));
   let seq = 0;
   let written = 0;
@@ -65,13 +73,14 @@ export function createRecentLines(jail: string, perAddress: number, limits: Rece
   /** Doubles the slots; only while none was reused, so that every hit keeps its slot. */
   const growSlots = (): void => {
     const n = Math.min(slots * 2, maxSlots);
-    const widen = <T extends Float64Array | Int32Array>(a: T, make: (len: number) => T): T => { const b = make(n); b.set(a); return b; };
+    const widen = <T extends Float64Array | Int32Array | Uint8Array>(a: T, make: (len: number) => T): T => { const b = make(n); b.set(a); return b; };
     owner = [...owner, ...new Array<Address | undefined>(n - slots).fill(undefined)];
     prev = widen(prev, (l) => new Float64Array(l));
     atOf = widen(atOf, (l) => new Float64Array(l));
     ruleOf = widen(ruleOf, (l) => new Int32Array(l));
     startOf = widen(startOf, (l) => new Float64Array(l));
     lengthOf = widen(lengthOf, (l) => new Int32Array(l));
+    utf8Of = widen(utf8Of, (l) => new Uint8Array(l));
     slots = n;
   };
 
@@ -97,14 +106,15 @@ export function createRecentLines(jail: string, perAddress: number, limits: Rece
     const out: Hit[] = [];
     for (let s = last.get(address) ?? -1; out.length < perAddress && held(s); s = prev[s % slots]!) {
       const slot = s % slots;
-      const from = startOf[slot]! % ring.length;
-      out.push({ address, jail, at: atOf[slot]!, line: ring.toString('utf8', from, from + lengthOf[slot]!), rule: ruleOf[slot]! });
+      const from = startOf[slot]! % ring.length, to = from + lengthOf[slot]!;
+      const line = utf8Of[slot] === 1 ? ring.toString('utf8', from, to) : ring.toString('latin1', from, to);
+      out.push({ address, jail, at: atOf[slot]!, line, rule: ruleOf[slot]! });
     }
     return out.reverse();
   };
 
-  /** Files the hit of `address` whose line's `n` bytes were just written at `start` (counted like `written`). */
-  const keep = (address: Address, at: number, rule: number, start: number, n: number): void => {
+  /** Files the hit of `address` whose line's `n` bytes (UTF-8 when `utf8`) were just written at `start` (counted like `written`). */
+  const keep = (address: Address, at: number, rule: number, start: number, n: number, utf8: boolean): void => {
     if (seq === slots && slots < maxSlots) growSlots();
     const slot = seq % slots;
     // The oldest hit, `seq - slots`, gives way; when it was its address's newest, the address has nothing left.
@@ -118,6 +128,7 @@ export function createRecentLines(jail: string, perAddress: number, limits: Rece
     ruleOf[slot] = rule;
     startOf[slot] = start;
     lengthOf[slot] = n;
+    utf8Of[slot] = utf8 ? 1 : 0;
     last.set(address, seq);
     seq++;
   };
@@ -125,15 +136,21 @@ export function createRecentLines(jail: string, perAddress: number, limits: Rece
   return {
     add(address, at, rule, line) {
       // A line longer than the ring could hold is kept as its first part (lines are capped long before that).
-      const text = bytesFor(line) > maxBytes ? line.slice(0, Math.floor(maxBytes / 3)) : line;
-      const start = place(bytesFor(text));
-      keep(address, at, rule, start, ring.write(text, start % ring.length, 'utf8'));
+      if (!WIDE.test(line)) {
+        const text = line.length > maxBytes ? line.slice(0, maxBytes) : line;
+        const start = place(text.length);
+        keep(address, at, rule, start, ring.write(text, start % ring.length, 'latin1'), false);
+        return;
+      }
+      const text = UTF8_PER_UNIT * line.length > maxBytes ? line.slice(0, Math.floor(maxBytes / UTF8_PER_UNIT)) : line;
+      const start = place(UTF8_PER_UNIT * text.length);
+      keep(address, at, rule, start, ring.write(text, start % ring.length, 'utf8'), true);
     },
     addBytes(address, at, rule, b, from, to) {
       const n = Math.min(to - from, maxBytes);
       const start = place(n);
       b.copy(ring, start % ring.length, from, from + n);
-      keep(address, at, rule, start, n);
+      keep(address, at, rule, start, n, false);
     },
     of,
     take(address) {
