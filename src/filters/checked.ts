@@ -10,3 +10,17 @@ const checked = new WeakSet<FilterDef>();
 
 export const markChecked = (def: FilterDef): FilterDef => { checked.add(def); return def; };
 export const isChecked = (def: FilterDef): boolean => checked.has(def);
+
+/**
+ * The required literal (compile.ts, `ruleLiteral`) of each rule of a definition, worked out at build time for
+ * the shipped filters (filter-cache.ts): parsing every rule again for it was ~30 ms of a start with all of them.
+ * `null`: the rule has none worth searching for. A rule not in the map is worked out as usual.
+ */
+const literals = new WeakMap<FilterDef, ReadonlyMap<string, string | null>>();
+
+export const withKnownLiterals = (def: FilterDef, known: ReadonlyMap<string, string | null>): FilterDef => {
+  literals.set(def, known);
+  return def;
+};
+/** The literal of `rule` known for `def`, `null` for none, `undefined` when it is not known. */
+export const knownLiteral = (def: FilterDef, rule: string): string | null | undefined => literals.get(def)?.get(rule);

@@ -7,7 +7,7 @@ import { withFastPath } from './fast/index.js';
 import type { Filter, FilterCounters, Match, RuleInfo } from './filter.js';
 import { HOST_GROUP, HOST_PATTERN } from './host.js';
 import { DATE_PATTERN, SYSLOG_PATTERN, parseLineTime } from './line-time.js';
-import { isChecked } from './checked.js';
+import { isChecked, knownLiteral } from './checked.js';
 import type { FilterDef } from './load.js';
 import { programWords, requiresSyslogHead } from './program.js';
 import { requiredLiteral } from './regex/literal.js';
@@ -146,7 +146,11 @@ export function compileFilter(def: FilterDef, options: CompileOptions): Result<F
   const rules = ruleTexts.map((rule) => ruleSource(def.prefix, rule));
   // No flags: `g`/`y` would carry lastIndex from one line to the next, and `m` lets `$` match before a `\r`.
   const failRes = rules.map((source) => new RegExp(source));
-  const needs = ruleTexts.map(ruleLiteral);
+  const needs = ruleTexts.map((rule) => {
+    const known = knownLiteral(def, rule);
+    const literal = known === undefined ? ruleLiteralText(rule) : known ?? undefined;
+    return literal === undefined ? undefined : literalsRegex([literal]);
+  });
   const ignoreRes = def.ignoreregex.map((rule) => new RegExp(ruleSource(def.prefix, rule)));
 
   const counters: FilterCounters = {
@@ -228,17 +232,17 @@ export function compileFilter(def: FilterDef, options: CompileOptions): Result<F
 const MIN_LITERAL = 4;
 
 /**
- * A regex finding the text every match of `rule` contains (regex/literal.ts), tried before the rule; the
- * prefix is left out, as every rule shares it. `undefined` when there is none worth it.
+ * The text every match of `rule` contains (regex/literal.ts), searched for before the rule runs; the prefix
+ * is left out, as every rule shares it. `undefined` when there is none worth it.
  */
-function ruleLiteral(rule: string): RegExp | undefined {
+export function ruleLiteralText(rule: string): string | undefined {
   let literal: string;
   try {
     literal = requiredLiteral(parseRegex(expandMacros(rule), { dialect: 'js' }));
   } catch {
     return undefined; // e.g. a backreference to a group of the prefix: the rule alone does not parse
   }
-  return literal.length < MIN_LITERAL ? undefined : literalsRegex([literal]);
+  return literal.length < MIN_LITERAL ? undefined : literal;
 }
 
 function info(def: FilterDef, key: string, text: string): RuleInfo {

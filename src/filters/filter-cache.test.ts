@@ -2,14 +2,15 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isChecked } from './checked.js';
+import { isChecked, knownLiteral } from './checked.js';
+import { compileFilter, ruleLiteralText } from './compile.js';
 import { cachedDef, readFilterCache, writeFilterCache } from './filter-cache.js';
 import { parseFilterText, shippedFiltersDir } from './load.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'dd-filter-cache-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const cacheFile = path.join(dir, 'filter-cache.json');
-const written = writeFilterCache(shippedFiltersDir, cacheFile, parseFilterText);
+const written = writeFilterCache(shippedFiltersDir, cacheFile, parseFilterText, ruleLiteralText);
 const cache = readFilterCache(cacheFile);
 const shipped = readdirSync(shippedFiltersDir).filter((f) => f.endsWith('.yaml')).sort();
 // The daemon tells a changed filter on reload by this JSON (world.ts): the cached definition must give the same.
@@ -33,6 +34,35 @@ describe('the shipped filters\' cache', () => {
     expect(cachedDef(cache, path.join(dir, f), text)?.file).toBe(path.join(dir, f));
   });
 
+  it.each(shipped)('knows the literal of every rule of %s, its modes\' too, as compiling works it out', (f) => {
+    const file = path.join(shippedFiltersDir, f);
+    const def = cachedDef(cache, file, readFileSync(file, 'utf8'));
+    if (def === undefined) throw new Error(`${f} is not cached`);
+    const rules = [...def.failregex, ...[...def.modes.values()].flatMap((m) => m.failregex)];
+    expect(rules.length).toBeGreaterThan(0);
+    for (const rule of rules) expect(knownLiteral(def, rule), rule).toBe(ruleLiteralText(rule) ?? null);
+  });
+
+  it('gives compiling the literals it holds, without working them out again', () => {
+    // A cache whose literal for a rule is text no line holds: the compiled filter then never tries that rule.
+    const own = path.join(dir, 'literal');
+    mkdirSync(own);
+    const text = 'prefix: "<SYSLOG>demo: "\nfailregex: ["Bad login from <HOST>$"]\n';
+    writeFileSync(path.join(own, 'demo.yaml'), text);
+    const line = 'Mar  1 00:00:00 web1 demo: Bad login from 192.0.2.7';
+    const compile = (literalOf: (rule: string) => string | undefined): boolean => {
+      expect(writeFilterCache(own, path.join(own, 'cache.json'), parseFilterText, literalOf)).toBe(1);
+      const def = cachedDef(readFilterCache(path.join(own, 'cache.json')), path.join(own, 'demo.yaml'), text);
+      if (def === undefined) throw new Error('not cached');
+      const filter = compileFilter(def, { modes: [], maxLineLength: 1000, fastPath: false });
+      if (!filter.ok) throw new Error(filter.error);
+      return filter.value.match(line) !== undefined;
+    };
+    expect(compile(ruleLiteralText)).toBe(true);
+    expect(compile(() => 'nowhere in the line')).toBe(false);
+    expect(compile(() => undefined)).toBe(true);
+  });
+
   it('serves nothing for a file whose text changed, even by one character', () => {
     const file = path.join(shippedFiltersDir, 'sshd.yaml');
     const text = readFileSync(file, 'utf8');
@@ -53,7 +83,7 @@ describe('the shipped filters\' cache', () => {
     const parsed = parseFilterText(text, path.join(own, 'own.yaml'));
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
     expect(parsed.value.session).toBeDefined();
-    expect(writeFilterCache(own, path.join(own, 'cache.json'), parseFilterText)).toBe(1);
+    expect(writeFilterCache(own, path.join(own, 'cache.json'), parseFilterText, ruleLiteralText)).toBe(1);
     const def = cachedDef(readFilterCache(path.join(own, 'cache.json')), path.join(own, 'own.yaml'), text);
     expect(def).toEqual(parsed.value);
     expect(json(def)).toBe(json(parsed.value));
@@ -63,7 +93,7 @@ describe('the shipped filters\' cache', () => {
     const bad = path.join(dir, 'bad');
     mkdirSync(bad);
     writeFileSync(path.join(bad, 'bad.yaml'), 'failregex: ["no host"]\n');
-    expect(writeFilterCache(bad, path.join(bad, 'cache.json'), parseFilterText)).toBe(0);
+    expect(writeFilterCache(bad, path.join(bad, 'cache.json'), parseFilterText, ruleLiteralText)).toBe(0);
   });
 
   it('is empty when it is older than the code that wrote it', () => {

@@ -22,7 +22,7 @@ export interface ScanState extends BsdHead {
  */
 export interface FastSpec {
   readonly name: string;
-  /** sha256 of `filter.rules.join('\n')` of every compilation `scan` was checked against. */
+  /** `fingerprint(filter.rules)` (fast/index.ts: the length of the rules' text, `:`, its SHA-256) of every compilation `scan` was checked against. */
   readonly fingerprints: readonly string[];
   /**
    * A text every line holds on which `scan` reports a match: a prefilter equal to it is redundant, since a line

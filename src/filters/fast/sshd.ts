@@ -24,10 +24,10 @@ import { NO_MATCH, UNSURE, type FastSpec, type ScanState } from './spec.js';
 /** The bytes of an ASCII text, to compare with the bytes of a line. */
 const lit = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
 
-/** sha256 of `filter.rules.join('\n')` for the compilations this was checked against, normal and aggressive. */
+/** `fingerprint(filter.rules)` of the compilations this was checked against, normal and aggressive. */
 const FINGERPRINTS: readonly string[] = [
-  'acae11ccd8fb6124b19c07121bc6c2243a2f5b75d0fe4f8c186a214c0f3742d8', // normal
-  '8347bcb6f949407914c9fd86157a62ad75b6269aad9d1d2685a8411ea7ec41bc', // modes: [aggressive]
+  '6119:acae11ccd8fb6124b19c07121bc6c2243a2f5b75d0fe4f8c186a214c0f3742d8', // normal
+  '8432:8347bcb6f949407914c9fd86157a62ad75b6269aad9d1d2685a8411ea7ec41bc', // modes: [aggressive]
 ];
 
 /**
