@@ -45,8 +45,9 @@ export function createIPv4Set(): IPv4Set {
     }
   };
 
-  return {
-    get size() { return size; },
+  // `size` is a plain property, not a getter, for the reason given in trackers/address-table.ts.
+  const set: { size: number } & Omit<IPv4Set, 'size'> = {
+    size: 0,
     has: (v4) => used[slotOf(v4 | 0)] === 1,
     add(v4) {
       const key = v4 | 0;
@@ -54,12 +55,13 @@ export function createIPv4Set(): IPv4Set {
       if (used[s] === 1) return;
       keys[s] = key;
       used[s] = 1;
-      if (++size * 2 > keys.length) grow();
+      set.size = ++size;
+      if (size * 2 > keys.length) grow();
     },
     delete(v4) {
       let hole = slotOf(v4 | 0);
       if (used[hole] !== 1) return;
-      size--;
+      set.size = --size;
       // Backward shift: move up each later key of the run whose home slot does not lie between the hole and it.
       for (let i = (hole + 1) & mask; used[i] === 1; i = (i + 1) & mask) {
         const home = mix(keys[i]!) & mask;
@@ -71,4 +73,5 @@ export function createIPv4Set(): IPv4Set {
       used[hole] = 0;
     },
   };
+  return set;
 }

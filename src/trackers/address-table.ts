@@ -295,7 +295,7 @@ export function createAddressTable(floatStride: number, intStride: number, optio
     floats[p]!.fill(0, i * floatStride, (i + 1) * floatStride);
     ints[p]!.fill(0, i * intRow, i * intRow + intStride);
     place(e, hashOf(k0, k1, k2, k3));
-    size++;
+    table.size = ++size;
     // Ordered, the list says how recent it is and a stamp ≥ 0 only marks it live; else its stamp says both.
     if (ordered) { setStamp(e, 0); append(e); } else use(e);
     return e;
@@ -305,8 +305,11 @@ export function createAddressTable(floatStride: number, intStride: number, optio
     return s === NONE ? NONE : index[s]! - 1;
   };
 
-  return {
-    get size() { return size; },
+  // `size` is a plain property kept up to date, not a getter: V8 (Node 20) keeps an object whose literal has a
+  // getter in dictionary mode (and one that is given a getter per instance later, but for the first), and
+  // every call through the table, on every failure line, then starts with a hash lookup.
+  const table: { size: number } & Omit<AddressTable, 'size'> = {
+    size: 0,
     floats: (e) => floats[e >>> PAGE_SHIFT]!,
     floatAt: (e) => (e & PAGE_MASK) * floatStride,
     ints: (e) => ints[e >>> PAGE_SHIFT]!,
@@ -352,7 +355,7 @@ export function createAddressTable(floatStride: number, intStride: number, optio
       if (ordered) unlink(e);
       setStamp(e, -2 - free);
       free = e;
-      size--;
+      table.size = --size;
     },
 
     oldest: () => { order(); return head; },
@@ -361,9 +364,10 @@ export function createAddressTable(floatStride: number, intStride: number, optio
     following: (e) => liveFrom(e + 1),
 
     clear() {
-      cap = 0; size = 0; fresh = 0; free = NONE; head = NONE; tail = NONE; mask = 0; ordered = false; tick = 0;
+      cap = 0; size = 0; table.size = 0; fresh = 0; free = NONE; head = NONE; tail = NONE; mask = 0; ordered = false; tick = 0;
       keys = []; wide = []; prev = []; next = []; floats = []; ints = []; index = new Int32Array(0);
       v6 = []; v6Fresh = 0; v6Free = NONE;
     },
   };
+  return table;
 }
