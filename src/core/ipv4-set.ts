@@ -23,7 +23,6 @@ export function createIPv4Set(): IPv4Set {
   /** 1 where a slot holds a key: every 32-bit value is an address, so none can mark a free slot. */
   let used = new Uint8Array(FIRST_SLOTS);
   let mask = FIRST_SLOTS - 1;
-  let size = 0;
 
   /** The slot holding `key`, or the free slot where it would go. */
   const slotOf = (key: number): number => {
@@ -55,13 +54,12 @@ export function createIPv4Set(): IPv4Set {
       if (used[s] === 1) return;
       keys[s] = key;
       used[s] = 1;
-      set.size = ++size;
-      if (size * 2 > keys.length) grow();
+      if (++set.size * 2 > keys.length) grow();
     },
     delete(v4) {
       let hole = slotOf(v4 | 0);
       if (used[hole] !== 1) return;
-      set.size = --size;
+      set.size--;
       // Backward shift: move up each later key of the run whose home slot does not lie between the hole and it.
       for (let i = (hole + 1) & mask; used[i] === 1; i = (i + 1) & mask) {
         const home = mix(keys[i]!) & mask;

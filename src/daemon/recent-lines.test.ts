@@ -78,7 +78,7 @@ describe('recent lines', () => {
       }
       if (i % 97 === 0) {
         const withHits = [...chains].filter(([, hits]) => hits.some((h) => seqOf.get(h.line)! >= seq - slots));
-        expect(ring.size).toBe(withHits.length);
+        expect(ring.size()).toBe(withHits.length);
       }
     }
   });
@@ -106,7 +106,7 @@ describe('recent lines', () => {
     ring.add(a, 1, 0, 'y'.repeat(1_000));
     expect(ring.of(a)).toEqual([{ address: a, jail: 'sshd', at: 1, line: 'y'.repeat(300), rule: 0 }]);
     expect(ring.take(a).map((h) => h.line)).toEqual(['y'.repeat(300)]);
-    expect(ring.size).toBe(0);
+    expect(ring.size()).toBe(0);
     // It filled the ring: the next line overwrites it.
     ring.add(a, 2, 1, 'short');
     expect(ring.of(a).map((h) => h.line)).toEqual(['short']);

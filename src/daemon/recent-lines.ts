@@ -25,7 +25,7 @@ export interface RecentLines {
   take(address: Address): Hit[];
   delete(address: Address): void;
   /** Addresses with a hit held. */
-  readonly size: number;
+  size(): number;
 }
 
 export interface RecentLinesLimits {
@@ -119,7 +119,7 @@ export function createRecentLines(jail: string, perAddress: number, limits: Rece
     const slot = seq % slots;
     // The oldest hit, `seq - slots`, gives way; when it was its address's newest, the address has nothing left.
     const gone = owner[slot];
-    if (gone !== undefined && last.get(gone) === seq - slots) { last.delete(gone); lines.size = last.size; }
+    if (gone !== undefined && last.get(gone) === seq - slots) last.delete(gone);
     written = start + n;
     const before = last.get(address);
     owner[slot] = address;
@@ -130,13 +130,11 @@ export function createRecentLines(jail: string, perAddress: number, limits: Rece
     lengthOf[slot] = n;
     utf8Of[slot] = utf8 ? 1 : 0;
     last.set(address, seq);
-    lines.size = last.size;
     seq++;
   };
 
-  // `size` is a plain property, not a getter, for the reason given in trackers/address-table.ts.
-  const lines: { size: number } & Omit<RecentLines, 'size'> = {
-    size: 0,
+  // `size` is a method, not a getter, for the reason given in trackers/address-table.ts.
+  return {
     add(address, at, rule, line) {
       // A line longer than the ring could hold is kept as its first part (lines are capped long before that).
       if (!WIDE.test(line)) {
@@ -159,13 +157,9 @@ export function createRecentLines(jail: string, perAddress: number, limits: Rece
     take(address) {
       const hits = of(address);
       last.delete(address);
-      lines.size = last.size;
       return hits;
     },
-    delete(address) {
-      last.delete(address);
-      lines.size = last.size;
-    },
+    delete(address) { last.delete(address); },
+    size: () => last.size,
   };
-  return lines;
 }

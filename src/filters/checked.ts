@@ -12,7 +12,7 @@ export const markChecked = (def: FilterDef): FilterDef => { checked.add(def); re
 export const isChecked = (def: FilterDef): boolean => checked.has(def);
 
 /**
- * The required literal (compile.ts, `ruleLiteral`) of each rule of a definition, worked out at build time for
+ * The required literal (compile.ts, `ruleLiteralText`) of each rule of a definition, worked out at build time for
  * the shipped filters (filter-cache.ts): parsing every rule again for it was ~30 ms of a start with all of them.
  * `null`: the rule has none worth searching for. A rule not in the map is worked out as usual.
  */

@@ -98,7 +98,6 @@ export function createAddressTable(floatStride: number, intStride: number, optio
   /** Entry + 1 per slot, 0 when free; twice `cap` slots, so at most half full. */
   let index = new Int32Array(0);
   let mask = 0;
-  let size = 0;
   /** Entries never used yet start at `fresh`; removed ones are chained through their stamps from `free`. */
   let fresh = 0;
   let free = NONE;
@@ -248,7 +247,7 @@ export function createAddressTable(floatStride: number, intStride: number, optio
     ordered = true;
     prev = ints.map((page) => new Int32Array(page.length / intRow));
     next = ints.map((page) => new Int32Array(page.length / intRow));
-    const entries = new Int32Array(size), stamps = new Int32Array(size);
+    const entries = new Int32Array(table.size), stamps = new Int32Array(table.size);
     let n = 0;
     for (let e = liveFrom(0); e !== NONE; e = liveFrom(e + 1)) { entries[n] = e; stamps[n++] = getStamp(e); }
     for (const e of sortByStamp(entries, stamps)) append(e);
@@ -274,7 +273,7 @@ export function createAddressTable(floatStride: number, intStride: number, optio
 
   /** Adds the key being looked up, which must be absent. */
   const addKey = (): number => {
-    if (size === cap) grow();
+    if (table.size === cap) grow();
     let e: number;
     if (free !== NONE) { e = free; free = -2 - getStamp(e); } else e = fresh++;
     const p = e >>> PAGE_SHIFT, i = e & PAGE_MASK;
@@ -295,7 +294,7 @@ export function createAddressTable(floatStride: number, intStride: number, optio
     floats[p]!.fill(0, i * floatStride, (i + 1) * floatStride);
     ints[p]!.fill(0, i * intRow, i * intRow + intStride);
     place(e, hashOf(k0, k1, k2, k3));
-    table.size = ++size;
+    table.size++;
     // Ordered, the list says how recent it is and a stamp ≥ 0 only marks it live; else its stamp says both.
     if (ordered) { setStamp(e, 0); append(e); } else use(e);
     return e;
@@ -355,7 +354,7 @@ export function createAddressTable(floatStride: number, intStride: number, optio
       if (ordered) unlink(e);
       setStamp(e, -2 - free);
       free = e;
-      table.size = --size;
+      table.size--;
     },
 
     oldest: () => { order(); return head; },
@@ -364,7 +363,7 @@ export function createAddressTable(floatStride: number, intStride: number, optio
     following: (e) => liveFrom(e + 1),
 
     clear() {
-      cap = 0; size = 0; table.size = 0; fresh = 0; free = NONE; head = NONE; tail = NONE; mask = 0; ordered = false; tick = 0;
+      cap = 0; table.size = 0; fresh = 0; free = NONE; head = NONE; tail = NONE; mask = 0; ordered = false; tick = 0;
       keys = []; wide = []; prev = []; next = []; floats = []; ints = []; index = new Int32Array(0);
       v6 = []; v6Fresh = 0; v6Free = NONE;
     },

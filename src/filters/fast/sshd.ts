@@ -35,7 +35,8 @@ interface Word {
 const lit = (text: string): Word => {
   const bytes = Uint8Array.from(text, (c) => c.charCodeAt(0));
   const quads = new Int32Array(bytes.length >> 2);
-  for (let k = 0; k < quads.length; k++) quads[k] = new DataView(bytes.buffer).getInt32(4 * k, true);
+  const view = new DataView(bytes.buffer);
+  for (let k = 0; k < quads.length; k++) quads[k] = view.getInt32(4 * k, true);
   return { bytes, quads, length: bytes.length };
 };
 
