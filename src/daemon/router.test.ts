@@ -124,6 +124,16 @@ describe('the line router', () => {
     expect(createLineRouter([bytes(a), bytes(b)]).take).toBeUndefined();
   });
 
+  it('offers a line to a filter only for its exact program word', () => {
+    const run = build();
+    const got: string[] = [];
+    const sshd = run.jails.find((j) => j.name === 'sshd')!;
+    const jails = [run.jails.find((j) => j.name === 'postfix')!, { ...sshd, handle: (lines: readonly LogLine[]) => { got.push(...lines.map((l) => l.text)); } }];
+    const programs = ['sshd', 'sshd-session[2]', 'sshd_x', 'sshdx', 'sshd2', 'ssh', 'xsshd', 'SSHD', 'postfix/smtpd'];
+    createLineRouter(jails).deliver(programs.map((p) => ({ text: `Nov 25 16:55:59 h ${p}: y`, source: 's', receivedAt: 0 })));
+    expect(got).toEqual(['Nov 25 16:55:59 h sshd: y', 'Nov 25 16:55:59 h sshd-session[2]: y']);
+  });
+
   it('offers a filter with no programs and no syslog prefix every line', () => {
     const run = build();
     const plain = run.jails.map((j) => ({ ...j, filter: { ...j.filter, programs: undefined, syslogOnly: undefined } }));

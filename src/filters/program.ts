@@ -19,12 +19,27 @@
  */
 import { PLAIN_HEAD_PATTERN, SYSLOG_PATTERN } from './line-time.js';
 
-const HEAD_WORD = new RegExp(`^(?:${PLAIN_HEAD_PATTERN})([A-Za-z0-9_]*)`);
+// Sticky, and asked with `test`: where the head ends is then `lastIndex`, and no match array is made (the
+// router asks this of every line of a shared source).
+const HEAD = new RegExp(`^(?:${PLAIN_HEAD_PATTERN})`, 'y');
+
+/** Where the program's word starts in `line` (right after a certain head), or -1 when its head is not certain. */
+export function programWordStart(line: string): number {
+  HEAD.lastIndex = 0;
+  return HEAD.test(line) ? HEAD.lastIndex : -1;
+}
+
+/** Whether the UTF-16 unit `c` is one of a program word's `[A-Za-z0-9_]` (NaN, past the end, is not). */
+export const isWordUnit = (c: number): boolean =>
+  (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
 
 /** The first word of the program that wrote `line`, or `undefined` when its head is not certain. */
 export function programWord(line: string): string | undefined {
-  const m = HEAD_WORD.exec(line);
-  return m === null ? undefined : m[1];
+  const start = programWordStart(line);
+  if (start < 0) return undefined;
+  let end = start;
+  while (isWordUnit(line.charCodeAt(end))) end++;
+  return line.slice(start, end);
 }
 
 const ANY_HEAD = new RegExp(`^(?:${SYSLOG_PATTERN})`);
