@@ -167,13 +167,15 @@ export function createJail(p: JailParts): Jail {
     const v4 = found.v4;
     if (bannedIPv4(v4)) return;
     if (whitelist.hasIPv4(v4)) { counters.whitelisted++; return; }
-    if (bytes === undefined) return hitOf(interner.ofIPv4(v4), r, time, currentLine());
-    // On the bytes path the line's bytes go into the ring as they are: no string is made of a hit.
     const address = interner.ofIPv4(v4);
-    const at = hitTime(time, bytesAt);
+    const line = bytes === undefined ? currentLine() : undefined;
+    const at = hitTime(time, line === undefined ? bytesAt : line.receivedAt);
     if (!counts(address, at)) return;
-    recent.addBytes(address, at, r, bytes, from, to);
-    offend(recordIPv4 !== undefined ? recordIPv4(v4, name, at) : tracker.record({ address, jail: name, at, line: '', rule: r }), address);
+    // On the bytes path the line's bytes go into the ring as they are: no string is made of a hit.
+    if (line === undefined) recent.addBytes(address, at, r, bytes!, from, to);
+    else recent.add(address, at, r, line.text);
+    // The tracker by number where it can: no Hit, and no parse of the address's text again.
+    offend(recordIPv4 !== undefined ? recordIPv4(v4, name, at) : tracker.record({ address, jail: name, at, line: line?.text ?? '', rule: r }), address);
   };
 
   const handleScanned = (lines: readonly LogLine[], entry: NonNullable<typeof scan>): void => {
