@@ -36,11 +36,15 @@ export const isWordUnit = (c: number): boolean =>
 /** The first word of the program that wrote `line`, or `undefined` when its head is not certain. */
 export function programWord(line: string): string | undefined {
   const start = programWordStart(line);
-  if (start < 0) return undefined;
-  let end = start;
-  while (isWordUnit(line.charCodeAt(end))) end++;
-  return line.slice(start, end);
+  return start < 0 ? undefined : line.slice(start, wordEnd(line, start));
 }
+
+/** Where the run of word units that starts at `start` ends. */
+const wordEnd = (text: string, start: number): number => {
+  let end = start;
+  while (isWordUnit(text.charCodeAt(end))) end++;
+  return end;
+};
 
 const ANY_HEAD = new RegExp(`^(?:${SYSLOG_PATTERN})`);
 
@@ -76,4 +80,4 @@ export const PROGRAM_NAME = /^[A-Za-z0-9_][^\s:[\]]{0,63}$/;
 
 /** The words a filter's `programs:` routes by: each name's first word, as {@link programWord} reads it. */
 export const programWords = (names: readonly string[]): string[] =>
-  [...new Set(names.map((n) => /^[A-Za-z0-9_]*/.exec(n)?.[0] ?? ''))];
+  [...new Set(names.map((n) => n.slice(0, wordEnd(n, 0))))];
