@@ -152,7 +152,6 @@ const JOURNALCTL = `#!${process.execPath}
 const fs = require('node:fs');
 const me = process.argv[1];
 const args = process.argv.slice(2);
-fs.appendFileSync(me + '.calls', JSON.stringify(args) + '\\n');
 const value = (name) => { const a = args.find((x) => x.startsWith(name + '=')); return a === undefined ? undefined : a.slice(name.length + 1); };
 const matches = args.filter((a) => /^[A-Z_][A-Z0-9_]*=/.test(a)).map((a) => [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]);
 const read = () => (fs.existsSync(me + '.jsonl') ? fs.readFileSync(me + '.jsonl', 'utf8').split('\\n').filter(Boolean) : []);
@@ -162,10 +161,12 @@ process.on('SIGTERM', () => { fs.appendFileSync(me + '.signals', 'TERM\\n'); pro
 let entries = read();
 let next = 0;
 const after = value('--after-cursor');
-if (after !== undefined) {
-  next = entries.findIndex((l) => JSON.parse(l).__CURSOR === after) + 1;
-  if (next === 0) { process.stderr.write('Failed to seek to cursor: Invalid argument\\n'); process.exit(1); }
-} else if (value('--lines') === '0') next = entries.length;
+if (after !== undefined) next = entries.findIndex((l) => JSON.parse(l).__CURSOR === after) + 1;
+else if (value('--lines') === '0') next = entries.length;
+// The call is recorded once where to start is settled: a test that waits for the call and then appends
+// entries must see them all, not have some taken for the journal's old end.
+fs.appendFileSync(me + '.calls', JSON.stringify(args) + '\\n');
+if (after !== undefined && next === 0) { process.stderr.write('Failed to seek to cursor: Invalid argument\\n'); process.exit(1); }
 let printed = 0;
 const pump = () => {
   entries = read();
