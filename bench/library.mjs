@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mulberry32, sshCorpus, writeLines } from './corpus.mjs';
-import { interleave, summarise } from './measure.mjs';
+import { interleave, run, summarise } from './measure.mjs';
 import { withRatios } from './throughput.mjs';
 
 /** Every sample line of every shipped filter, by filter name (annotations and comments dropped). */
@@ -45,16 +45,20 @@ export async function libraryThroughput({ root, corpus, lines, runs, work, log }
   await writeLines(mixedCorpus(lines, samples), mixed);
   const filters = readdirSync(filtersDir).filter((f) => f.endsWith('.yaml')).length;
   const node = process.execPath;
-  const run = join(root, 'bench/library-run.mjs');
+  const harness = join(root, 'bench/library-run.mjs');
   const json = (r) => { const o = JSON.parse(r.stdout); return { matches: o.matched, offences: o.offences }; };
   const tasks = [
     { name: 'naive+tracker (mixed)', command: 'node bench/naive.mjs MIXED --tracker', argv: [node, join(root, 'bench/naive.mjs'), mixed, '--tracker'],
       check: (r) => ({ matches: JSON.parse(r.stdout).failures }) },
-    { name: `all ${filters} filters (mixed)`, command: `node bench/library-run.mjs MIXED (${filters} jails)`, argv: [node, run, mixed], check: json },
-    { name: 'sshd jail (sshd corpus)', command: 'node bench/library-run.mjs FILE sshd', argv: [node, run, corpus, 'sshd'], check: json },
+    { name: `all ${filters} filters (mixed)`, command: `node bench/library-run.mjs MIXED (${filters} jails)`, argv: [node, harness, mixed], check: json },
+    { name: 'sshd jail (sshd corpus)', command: 'node bench/library-run.mjs FILE sshd', argv: [node, harness, corpus, 'sshd'], check: json },
   ];
   log(`filter library: ${filters} filters, mixed corpus of ${lines.toLocaleString('en')} lines (${samples.size} sample files), ${runs} runs`);
   const results = await interleave(tasks, runs, log);
   const rows = tasks.map((t) => ({ name: t.name, command: t.command, ...summarise(results.get(t.name), lines) }));
-  return { filters, rows: withRatios(rows, 'naive+tracker (mixed)') };
+  log('filter library: one more run of all the jails, timed jail by jail');
+  const timed = await run([node, harness, '--per-jail', mixed]);
+  if (timed.code !== 0) throw new Error(`library-run.mjs --per-jail failed: ${timed.stderr}`);
+  const { loopMs, perJail } = JSON.parse(timed.stdout);
+  return { filters, rows: withRatios(rows, 'naive+tracker (mixed)'), breakdown: { loopMs, perJail } };
 }

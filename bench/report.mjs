@@ -45,7 +45,16 @@ export function formatReport(res) {
   if (res.sshd) out.push(...throughputTable(res.sshd, 'Match throughput, sshd corpus (whole process, start-up included)'), '');
   if (res.library) {
     out.push(...throughputTable(res.library.rows, `Filter library: daemon hot path (line splitter → jails), ${res.library.filters} filters`));
-    out.push('  (the sshd-jail row runs on the sshd corpus: compare it with naive+tracker in the table above)', '');
+    out.push('  (the sshd-jail row runs on the sshd corpus: compare it with naive+tracker in the table above)');
+    const b = res.library.breakdown;
+    if (b) {
+      // One more run of all the jails, each jail's share timed: where the library's time goes.
+      const jails = [...b.perJail].sort((x, y) => y.ms - x.ms);
+      const inJails = jails.reduce((sum, j) => sum + j.ms, 0);
+      out.push(`  where a run of all ${jails.length} jails spends its ${f(b.loopMs / 1000)} s (one more run, each jail timed on its share of every batch):`);
+      out.push(`    reading, splitting and routing ${f((b.loopMs - inJails) / 1000)} s; ${jails.map((j) => `${j.name} ${f(j.ms / 1000)} s (${k(j.offered)} lines)`).join(', ')}`);
+    }
+    out.push('');
   }
   const lat = res.latency;
   if (lat) {
