@@ -41,6 +41,16 @@ describe('dictdefence test', () => {
     expect(out).toContain('Run with --show-missed');
   });
 
+  it('judges the lines the fast path leaves to the regexes in their place among the others', async () => {
+    // The bytes reader leaves line 1 (a key after "ssh2") to the regexes; the fifth failure, the ban, is line 5
+    // when the lines are judged in order, and was line 1 when such lines came after the rest of their chunk.
+    const first = `${FAIL('203.0.113.9', 0).replace('Failed password', 'Failed publickey')}: RSA SHA256:abcDEF`;
+    const mixed = log('order.log', [first, ...[1, 2, 3, 4].map((n) => FAIL('203.0.113.9', n)), ''].join('\n'));
+    const { out } = await run(['--filter', 'sshd', mixed]);
+    expect(out).toMatch(/Matched 5 lines/);
+    expect(out).toMatch(/203\.0\.113\.9 +1 ban +first at line 5\n/);
+  });
+
   it('lists lines with an address and a failure word that no rule matched only with --show-missed', async () => {
     const { out } = await run(['--filter', 'sshd', '--show-missed', sshd]);
     expect(out).toContain('Missed (an address and a failure word, but no rule matched): 1\n  line 8: Nov 25 16:56:02 web1 app[3]: login failure for x from 198.51.100.9');

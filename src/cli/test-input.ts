@@ -26,11 +26,20 @@ export type NumberedSink = (b: Buffer, start: number, end: number, n: number) =>
  * line 1234 of the file. The daemon's own line splitter does the work, so a line is cut, capped, dropped or
  * decoded exactly as a source would; memory stays bounded by `cap`. CR LF loses its CR. Empty, overlong and
  * binary lines (counted) and the lines a `sink` takes are left out; the numbers count them all the same.
+ * With a sink and `text`, the lines the sink does not take go to `text` as they come, among those it takes,
+ * and the batches hold only a last line without a newline: for a caller whose verdicts depend on the order
+ * of the lines, as a tracker's windows and bans do. Without `text`, a batch's lines come after the lines the
+ * sink took from the same chunk.
  */
-export async function* numberedLines(chunks: AsyncIterable<Buffer | string> | Iterable<Buffer>, cap: number, counters: InputCounters, sink?: NumberedSink): AsyncGenerator<LineBatch> {
+export async function* numberedLines(
+  chunks: AsyncIterable<Buffer | string> | Iterable<Buffer>, cap: number, counters: InputCounters, sink?: NumberedSink,
+  text?: (line: string, n: number) => void,
+): AsyncGenerator<LineBatch> {
   const splitter = createLineSplitter(cap, counters, { keepPlaces: true });
   let first = 1;
-  const offer: LineSink | undefined = sink && { take: (b, s, e, i) => sink(b, s, e, first + i) };
+  // The splitter hands a line to `text` before it counts its place: `placed` is then that line's.
+  const inOrder = text && ((line: string): void => { text(line, first + splitter.placed); });
+  const offer: LineSink | undefined = sink && { take: (b, s, e, i) => sink(b, s, e, first + i), ...(inOrder ? { text: inOrder } : {}) };
   for await (const raw of chunks) {
     const lines = splitter.push(typeof raw === 'string' ? Buffer.from(raw) : raw, offer);
     if (lines.length > 0) yield { first, lines, places: splitter.places };

@@ -54,6 +54,18 @@ const MESSAGES = [
   'User {user} from {host} not allowed because not listed in AllowUsers',
   'error: PAM: Authentication failure for {user} from {host}',
   'pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost={host}  user={user}',
+  'pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost={host} user={user}',
+  'pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost={host}',
+  'pam_unix(sshd:auth): authentication failure; logname={user} uid={port} euid={port} tty={user} ruser={user} rhost={host}',
+  'pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost={host}user={user}',
+  'pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost={host} {user}',
+  'pam_unix(sshd:auth): authentication failure; logname= uid=12345678901 euid=0 tty=ssh ruser= rhost={host}',
+  'pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser=rhost={host} rhost={host}',
+  'pam_unix(sshd:auth): check pass; user unknown',
+  'pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost={host}\tuser={user}',
+  'pam_unix(sshd:auth): authentication failure; logname=\v uid=0 euid=0 tty=ssh ruser= rhost={host}\fuser={user}',
+  'pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh\t ruser= rhost={host} \tuser={user}',
+  'pam_unix(sshd:auth):authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost={host}',
   'Did not receive identification string from {host} port {port}',
   'Unable to negotiate with {host} port {port}: no matching key exchange method found.',
   "Bad protocol version identification '{user}' from {host} port {port}",
@@ -209,8 +221,14 @@ describe.each([
 
   it('decides most ordinary lines itself', () => {
     const p = pair(modes, withTime);
+    const messages = [
+      (a: string) => `Failed password for root from ${a} port 22 ssh2`,
+      (a: string) => `Invalid user admin from ${a} port 22`,
+      (a: string) => `pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=${a}  user=root`,
+      (a: string) => `pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=${a}`,
+    ];
     const ordinary = Array.from({ length: 2000 }, (_, i) =>
-      `Mar  1 00:00:${String(i % 60).padStart(2, '0')} web1 sshd[${1000 + i}]: ${['Failed password for root from', 'Invalid user admin from'][i % 2]} 10.0.${i >> 8}.${i & 255} port 22${i % 2 ? '' : ' ssh2'}`);
+      `Mar  1 00:00:${String(i % 60).padStart(2, '0')} web1 sshd[${1000 + i}]: ${messages[i % messages.length]!(`10.0.${i >> 8}.${i & 255}`)}`);
     expect(compare(p, ordinary)).toEqual([]);
     expect(p.fallbacks()).toBe(0);
   });

@@ -2,8 +2,8 @@ import { readBsdHead } from './syslog-head.js';
 import { NO_MATCH, UNSURE, type FastSpec, type ScanState } from './spec.js';
 
 /**
- * The shipped sshd filter (filters/sshd.yaml) read by hand for its four most frequent rules, which are nearly
- * every failure line a real server writes. The regexes stay the specification: this answers only where the
+ * The shipped sshd filter (filters/sshd.yaml) read by hand for its five most frequent rules, which are nearly
+ * every failure line a real server writes (with PAM, a failed password is two lines: pam_unix's, then sshd's). The regexes stay the specification: this answers only where the
  * answer is certain, and says UNSURE (the caller runs the regexes) for anything else.
  *
  * What is certain, given the rules as they are compiled (pinned by `fingerprints`, see fast/index.ts):
@@ -48,7 +48,7 @@ const FINGERPRINTS: readonly string[] = [
 
 /**
  * The leads of the rules left to the regexes, those of the aggressive mode too (its "Connection (?:closed|reset)
- * by <HOST>" shares "Connection " with failregex[2], whose reader answers UNSURE for it). The leads of the four
+ * by <HOST>" shares "Connection " with failregex[2], whose reader answers UNSURE for it). The leads of the five
  * rules read here are in `scan`, which dispatches on the first letter: a table of readers would make V8 call
  * through a variable, which it cannot inline.
  */
@@ -58,7 +58,6 @@ const OTHER_LEADS: readonly Word[] = [
   lit('Disconnecting '),
   lit('User '),
   lit('PAM: '),
-  lit('pam_unix(sshd:auth): '),
   lit('Did not receive '),
   lit('Unable to negotiate with '),
   lit('banner exchange: '),
@@ -191,6 +190,60 @@ function readDisconnected(b: Uint8Array, from: number, e: number, st: ScanState)
   return user < 0 ? UNSURE : hostPortSuffix(b, user, e, SPACE, PREAUTH, 3, st);
 }
 
+// failregex[8]: pam_unix\(sshd:auth\): authentication failure; logname=\S* uid=\d{1,10} euid=\d{1,10} tty=\S* ruser=\S*
+//   rhost=<HOST>(?: +user=.*)?$
+// Each field before rhost= ends where a run without whitespace (`\S*`) or digits (`\d{1,10}`) ends, as the next
+// field's text starts with a space, or, for a number, with a space after at most ten digits: the regex can end
+// it nowhere else. `<HOST>` is then the whole run after "rhost=", as only a space (` +user=`) or the end may
+// follow it. Anything unusual (a tab, a field out of place) is left to the regexes.
+const PAM_UNIX = lit('pam_unix(sshd:auth): authentication failure; logname=');
+const UID = lit(' uid=');
+const EUID = lit(' euid=');
+const TTY = lit(' tty=');
+const RUSER = lit(' ruser=');
+const RHOST = lit(' rhost=');
+const USER = lit('user=');
+
+/** `\s` on an ASCII line: space, \t, \n, \v, \f, \r. */
+const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13);
+
+/** Where the run of non-whitespace bytes that starts at `at` ends. */
+function runEnd(b: Uint8Array, at: number, e: number): number {
+  while (at < e && !isSpace(b[at]!)) at++;
+  return at;
+}
+
+/** 1 to 10 digits at `at`, then `next`: the index after `next`, or -1. */
+function digitsThen(b: Uint8Array, at: number, e: number, next: Word): number {
+  let i = at;
+  while (i < e && isDigit(b[i]!)) i++;
+  return i === at || i - at > 10 || !has(b, i, e, next) ? -1 : i + next.length;
+}
+
+function readPamUnix(b: Uint8Array, from: number, e: number, st: ScanState): number {
+  let i = runEnd(b, from + PAM_UNIX.length, e);
+  if (!has(b, i, e, UID)) return UNSURE;
+  i = digitsThen(b, i + UID.length, e, EUID);
+  i = i < 0 ? -1 : digitsThen(b, i, e, TTY);
+  if (i < 0) return UNSURE;
+  i = runEnd(b, i, e);
+  if (!has(b, i, e, RUSER)) return UNSURE;
+  i = runEnd(b, i + RUSER.length, e);
+  if (!has(b, i, e, RHOST)) return UNSURE;
+  const hostStart = i + RHOST.length;
+  const hostEnd = runEnd(b, hostStart, e);
+  if (hostEnd === hostStart) return UNSURE;
+  if (hostEnd < e) {
+    if (b[hostEnd] !== 32) return UNSURE;
+    let j = hostEnd + 1;
+    while (j < e && b[j] === 32) j++;
+    if (!has(b, j, e, USER) || hasLineTerminator(b, j + USER.length, e)) return UNSURE;
+  }
+  st.hostStart = hostStart;
+  st.hostEnd = hostEnd;
+  return 8;
+}
+
 const SSHD = lit('sshd');
 const SESSION = lit('-session');
 const AUTH = lit('-auth');
@@ -248,6 +301,9 @@ export const sshdSpec: FastSpec = {
         break;
       case 68: // D
         if (has(b, message, e, DISCONNECTED)) return readDisconnected(b, message, e, st);
+        break;
+      case 112: // p
+        if (has(b, message, e, PAM_UNIX)) return readPamUnix(b, message, e, st);
         break;
     }
     // Most other sshd lines ("Accepted …", "pam_unix(sshd:session) …") share no first letter with a lead.
