@@ -49,6 +49,13 @@ const MESSAGES = [
   'Disconnected from invalid user {user} {host} port {port} [preauth]',
   'Disconnected from authenticating user {user} {host} port {port} [preauth]',
   'Disconnected from user {user} {host} port {port}',
+  'Disconnected from {host} port {port} [preauth]',
+  'Disconnected from invalid  user {user} {host} port {port} [preauth]',
+  'error: kex_exchange_identification: Connection closed by remote host',
+  'error: Received disconnect from {host} port {port}:14: No supported authentication methods available [preauth]',
+  'error: maximum authentication attempts exceeded for invalid user {user} from {host} port {port} ssh2 [preauth]',
+  'error:  PAM: Authentication failure for {user} from {host}',
+  'error: PAM: User not known to the underlying authentication module for {user} from {host}',
   'Disconnecting invalid user {user} {host} port {port}: Too many authentication failures [preauth]',
   'error: maximum authentication attempts exceeded for {user} from {host} port {port} ssh2 [preauth]',
   'User {user} from {host} not allowed because not listed in AllowUsers',
@@ -226,6 +233,8 @@ describe.each([
       (a: string) => `Invalid user admin from ${a} port 22`,
       (a: string) => `pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=${a}  user=root`,
       (a: string) => `pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=${a}`,
+      (a: string) => `Disconnected from ${a} port 22 [preauth]`,
+      () => 'error: kex_exchange_identification: Connection closed by remote host',
     ];
     const ordinary = Array.from({ length: 2000 }, (_, i) =>
       `Mar  1 00:00:${String(i % 60).padStart(2, '0')} web1 sshd[${1000 + i}]: ${messages[i % messages.length]!(`10.0.${i >> 8}.${i & 255}`)}`);

@@ -53,7 +53,10 @@ const FINGERPRINTS: readonly string[] = [
  * through a variable, which it cannot inline.
  */
 const OTHER_LEADS: readonly Word[] = [
-  lit('error: '), // maximum authentication attempts / PAM
+  // `(?:error: )?` before two of them: "error: " followed by anything else (kex_exchange_identification, a
+  // disconnect) is the lead of no rule.
+  lit('error: maximum '),
+  lit('error: PAM: '),
   lit('maximum '),
   lit('Disconnecting '),
   lit('User '),
@@ -185,9 +188,11 @@ function readConnectionClosed(b: Uint8Array, from: number, e: number, st: ScanSt
 }
 
 // failregex[3]: Disconnected from (?:authenticating|invalid) user .* <HOST> port \d{1,5} \[preauth\]$
+// No other rule starts with "Disconnected from ": without a user after it ("Disconnected from 192.0.2.1 port
+// 22 [preauth]", a scanner's; "Disconnected from user root …", a session's end) no rule matches.
 function readDisconnected(b: Uint8Array, from: number, e: number, st: ScanState): number {
   const user = oneOf(b, from + 18, e, WHO);
-  return user < 0 ? UNSURE : hostPortSuffix(b, user, e, SPACE, PREAUTH, 3, st);
+  return user < 0 ? NO_MATCH : hostPortSuffix(b, user, e, SPACE, PREAUTH, 3, st);
 }
 
 // failregex[8]: pam_unix\(sshd:auth\): authentication failure; logname=\S* uid=\d{1,10} euid=\d{1,10} tty=\S* ruser=\S*
