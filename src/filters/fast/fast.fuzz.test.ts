@@ -45,6 +45,11 @@ const MESSAGES = [
   'Connection closed by authenticating user {user} {host} port {port} [preauth]',
   'Connection reset by invalid user {user} {host} port {port} [preauth]',
   'Connection closed by {host} port {port} [preauth]',
+  'Connection reset by {host} port {port} [preauth]',
+  'Connection closed by {user} {host} port {port} [preauth]',
+  'Connection closed by {host} port {port}',
+  'Connection closed by {host}  port {port} [preauth]',
+  'Connection closed by  {host} port {port} [preauth]',
   'Connection closed by invalid user {user} {host} port {port}',
   'Disconnected from invalid user {user} {host} port {port} [preauth]',
   'Disconnected from authenticating user {user} {host} port {port} [preauth]',
@@ -234,6 +239,7 @@ describe.each([
       (a: string) => `pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=${a}  user=root`,
       (a: string) => `pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=${a}`,
       (a: string) => `Disconnected from ${a} port 22 [preauth]`,
+      (a: string) => `Connection closed by ${a} port 22 [preauth]`,
       () => 'error: kex_exchange_identification: Connection closed by remote host',
     ];
     const ordinary = Array.from({ length: 2000 }, (_, i) =>

@@ -115,7 +115,7 @@ export function withFastPath(def: FilterDef, options: CompileOptions, filter: Fi
   const clock = options.clock ?? realClock;
   const withTime = options.withTime === true;
   const times = createBsdTime();
-  const st: ScanState = { monthKey: 0, day: 0, hour: 0, minute: 0, second: 0, hostStart: 0, hostEnd: 0 };
+  const st: ScanState = { monthKey: 0, day: 0, hour: 0, minute: 0, second: 0, hostStart: 0, hostEnd: 0, rules: filter.rules.length };
   // A string line is copied here as UTF-8: when that takes one byte per unit, it was ASCII and the reader applies.
   const scratch = Buffer.allocUnsafe(3 * Math.min(SCRATCH_UNITS, maxLineLength));
   const encoder = new TextEncoder();

@@ -9,6 +9,11 @@ export const NO_MATCH = -1;
 export interface ScanState extends BsdHead {
   hostStart: number;
   hostEnd: number;
+  /**
+   * How many rules the filter was compiled with, set once: a reader checked against several compilations (a
+   * filter with and without a mode) tells them apart by it, to know whether a mode's rule is there.
+   */
+  rules: number;
 }
 
 /**

@@ -179,12 +179,22 @@ function readInvalidUser(b: Uint8Array, from: number, e: number, st: ScanState):
 }
 
 // failregex[2]: Connection (?:closed|reset) by (?:authenticating|invalid) user .* <HOST> port \d{1,5} \[preauth\]$
+// Without a user after "by " ("Connection closed by 192.0.2.1 port 22 [preauth]", a scanner's), only the
+// aggressive mode's rule can match, `Connection (?:closed|reset) by <HOST> port \d{1,5} \[preauth\]$`, and only
+// where it is compiled: the address right after "by ", alone up to the suffix.
 const CLOSED = ['closed by ', 'reset by '].map(lit);
 const WHO = ['authenticating user ', 'invalid user '].map(lit);
+/** The aggressive mode's rule above: its index, after the filter's ten own rules. */
+const CLOSED_BY_HOST = 12;
 function readConnectionClosed(b: Uint8Array, from: number, e: number, st: ScanState): number {
   const by = oneOf(b, from + 11, e, CLOSED);
-  const user = by < 0 ? -1 : oneOf(b, by, e, WHO);
-  return user < 0 ? UNSURE : hostPortSuffix(b, user, e, SPACE, PREAUTH, 2, st);
+  if (by < 0) return UNSURE;
+  const user = oneOf(b, by, e, WHO);
+  if (user >= 0) return hostPortSuffix(b, user, e, SPACE, PREAUTH, 2, st);
+  if (st.rules <= CLOSED_BY_HOST) return NO_MATCH;
+  const rule = hostPortSuffix(b, by, e, NOTHING, PREAUTH, CLOSED_BY_HOST, st);
+  // Text before the address: a space in what `<HOST>` would have to take.
+  return rule === UNSURE || st.hostStart === by ? rule : NO_MATCH;
 }
 
 // failregex[3]: Disconnected from (?:authenticating|invalid) user .* <HOST> port \d{1,5} \[preauth\]$
