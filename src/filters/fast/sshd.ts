@@ -3,7 +3,9 @@ import { NO_MATCH, UNSURE, type FastSpec, type ScanState } from './spec.js';
 
 /**
  * The shipped sshd filter (filters/sshd.yaml) read by hand for its five most frequent rules, which are nearly
- * every failure line a real server writes (with PAM, a failed password is two lines: pam_unix's, then sshd's). The regexes stay the specification: this answers only where the
+ * every failure line a real server writes (with PAM, a failed password is two lines: pam_unix's, then sshd's),
+ * and for the aggressive mode's "Connection closed by <HOST> port N [preauth]", the commonest line a scanner
+ * leaves (no match without the mode). The regexes stay the specification: this answers only where the
  * answer is certain, and says UNSURE (the caller runs the regexes) for anything else.
  *
  * What is certain, given the rules as they are compiled (pinned by `fingerprints`, see fast/index.ts):
