@@ -63,6 +63,11 @@ const MESSAGES = [
   'error: PAM: User not known to the underlying authentication module for {user} from {host}',
   'Disconnecting invalid user {user} {host} port {port}: Too many authentication failures [preauth]',
   'error: maximum authentication attempts exceeded for {user} from {host} port {port} ssh2 [preauth]',
+  'maximum authentication attempts exceeded for {user} from {host} port {port} ssh2 [preauth]',
+  'error: maximum authentication attempts exceeded for {user} from {host} port {port} ssh2',
+  'Disconnecting authenticating user {user} {host} port {port}: Too many authentication failures [preauth]',
+  'Disconnecting user {user} {host} port {port}: Too many authentication failures [preauth]',
+  'Disconnecting invalid user {user} {host} port {port}: Too many authentication failures',
   'User {user} from {host} not allowed because not listed in AllowUsers',
   'error: PAM: Authentication failure for {user} from {host}',
   'pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost={host}  user={user}',
@@ -240,6 +245,8 @@ describe.each([
       (a: string) => `pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=${a}`,
       (a: string) => `Disconnected from ${a} port 22 [preauth]`,
       (a: string) => `Connection closed by ${a} port 22 [preauth]`,
+      (a: string) => `error: maximum authentication attempts exceeded for root from ${a} port 22 ssh2 [preauth]`,
+      (a: string) => `Disconnecting authenticating user root ${a} port 22: Too many authentication failures [preauth]`,
       () => 'error: kex_exchange_identification: Connection closed by remote host',
     ];
     const ordinary = Array.from({ length: 2000 }, (_, i) =>

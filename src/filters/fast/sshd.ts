@@ -2,8 +2,9 @@ import { readBsdHead } from './syslog-head.js';
 import { NO_MATCH, UNSURE, type FastSpec, type ScanState } from './spec.js';
 
 /**
- * The shipped sshd filter (filters/sshd.yaml) read by hand for its five most frequent rules, which are nearly
- * every failure line a real server writes (with PAM, a failed password is two lines: pam_unix's, then sshd's),
+ * The shipped sshd filter (filters/sshd.yaml) read by hand for its seven most frequent rules, which are nearly
+ * every failure line a real server writes (with PAM, a failed password is two lines: pam_unix's, then sshd's;
+ * a client that tries more keys or passwords than MaxAuthTries allows ends with two more),
  * and for the aggressive mode's "Connection closed by <HOST> port N [preauth]", the commonest line a scanner
  * leaves (no match without the mode). The regexes stay the specification: this answers only where the
  * answer is certain, and says UNSURE (the caller runs the regexes) for anything else.
@@ -50,7 +51,7 @@ const FINGERPRINTS: readonly string[] = [
 
 /**
  * The leads of the rules left to the regexes, those of the aggressive mode too (its "Connection (?:closed|reset)
- * by <HOST>" shares "Connection " with failregex[2], whose reader answers UNSURE for it). The leads of the five
+ * by <HOST>" shares "Connection " with failregex[2], whose reader answers UNSURE for it). The leads of the seven
  * rules read here are in `scan`, which dispatches on the first letter: a table of readers would make V8 call
  * through a variable, which it cannot inline.
  */
@@ -261,6 +262,22 @@ function readPamUnix(b: Uint8Array, from: number, e: number, st: ScanState): num
   return 8;
 }
 
+// failregex[4]: (?:error: )?maximum authentication attempts exceeded for .* from <HOST> port \d{1,5} ssh2 \[preauth\]$
+const MAXIMUM = lit('maximum authentication attempts exceeded for ');
+const ERROR_MAXIMUM = lit('error: maximum authentication attempts exceeded for ');
+const SSH2_PREAUTH = lit(' ssh2 [preauth]');
+function readMaximum(b: Uint8Array, user: number, e: number, st: ScanState): number {
+  return hostPortSuffix(b, user, e, FROM, SSH2_PREAUTH, 4, st);
+}
+
+// failregex[5]: Disconnecting (?:authenticating|invalid) user .* <HOST> port \d{1,5}: Too many authentication failures \[preauth\]$
+const DISCONNECTING = lit('Disconnecting ');
+const TOO_MANY = lit(': Too many authentication failures [preauth]');
+function readDisconnecting(b: Uint8Array, from: number, e: number, st: ScanState): number {
+  const user = oneOf(b, from + 14, e, WHO);
+  return user < 0 ? UNSURE : hostPortSuffix(b, user, e, SPACE, TOO_MANY, 5, st);
+}
+
 const SSHD = lit('sshd');
 const SESSION = lit('-session');
 const AUTH = lit('-auth');
@@ -318,6 +335,13 @@ export const sshdSpec: FastSpec = {
         break;
       case 68: // D
         if (has(b, message, e, DISCONNECTED)) return readDisconnected(b, message, e, st);
+        if (has(b, message, e, DISCONNECTING)) return readDisconnecting(b, message, e, st);
+        break;
+      case 101: // e
+        if (has(b, message, e, ERROR_MAXIMUM)) return readMaximum(b, message + ERROR_MAXIMUM.length, e, st);
+        break;
+      case 109: // m
+        if (has(b, message, e, MAXIMUM)) return readMaximum(b, message + MAXIMUM.length, e, st);
         break;
       case 112: // p
         if (has(b, message, e, PAM_UNIX)) return readPamUnix(b, message, e, st);
