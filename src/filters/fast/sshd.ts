@@ -2,12 +2,12 @@ import { readBsdHead } from './syslog-head.js';
 import { NO_MATCH, UNSURE, type FastSpec, type ScanState } from './spec.js';
 
 /**
- * The shipped sshd filter (filters/sshd.yaml) read by hand for its seven most frequent rules, which are nearly
- * every failure line a real server writes (with PAM, a failed password is two lines: pam_unix's, then sshd's;
- * a client that tries more keys or passwords than MaxAuthTries allows ends with two more),
- * and for the aggressive mode's "Connection closed by <HOST> port N [preauth]", the commonest line a scanner
- * leaves (no match without the mode). The regexes stay the specification: this answers only where the
- * answer is certain, and says UNSURE (the caller runs the regexes) for anything else.
+ * The shipped sshd filter (filters/sshd.yaml) read by hand: all ten of its rules (with PAM, a failed password
+ * is two lines: pam_unix's, then sshd's; a client that tries more keys or passwords than MaxAuthTries allows
+ * ends with two more), and three of the aggressive mode's four, among them "Connection closed by <HOST> port N
+ * [preauth]", the commonest line a scanner leaves. Without the mode, a line only its rules could match is no
+ * match (NO_MATCH), decided here too. The regexes stay the specification: this answers only where the answer
+ * is certain, and says UNSURE (the caller runs the regexes) for anything else.
  *
  * What is certain, given the rules as they are compiled (pinned by `fingerprints`, see fast/index.ts):
  * - Every rule runs as `^(?:prefix)(?:rule)`. The head ends at one place (syslog-head.ts), and
@@ -50,10 +50,9 @@ const FINGERPRINTS: readonly string[] = [
 ];
 
 /**
- * The leads of the rules left to the regexes, those of the aggressive mode too (its "Connection (?:closed|reset)
- * by <HOST>" shares "Connection " with failregex[2], whose reader answers UNSURE for it). The leads of the seven
- * rules read here are in `scan`, which dispatches on the first letter: a table of readers would make V8 call
- * through a variable, which it cannot inline.
+ * The first words of every rule, for a message whose whole lead `scan` did not find: such a message may still
+ * match where the regex reads it otherwise (UNSURE). The whole leads are in `scan`, which dispatches on the
+ * first letter: a table of readers would make V8 call through a variable, which it cannot inline.
  */
 const OTHER_LEADS: readonly Word[] = [
   // `(?:error: )?` before two of them: "error: " followed by anything else (kex_exchange_identification, a
@@ -65,14 +64,23 @@ const OTHER_LEADS: readonly Word[] = [
   lit('User '),
   lit('PAM: '),
   lit('Did not receive '),
+];
+/**
+ * The leads of the aggressive mode's rules that no other rule shares (its "Connection (?:closed|reset) by
+ * <HOST>" shares "Connection " with failregex[2] and is read with it): without the mode, a message starting
+ * with one matches no rule.
+ */
+const AGGRESSIVE_LEADS: readonly Word[] = [
   lit('Unable to negotiate with '),
   lit('banner exchange: '),
   lit('Bad protocol version identification '),
 ];
+/** The filter's own rules; the aggressive mode's come after them, in file order. */
+const OWN_RULES = 10;
 
-/** The first bytes of OTHER_LEADS, as flags. */
+/** The first bytes of OTHER_LEADS and AGGRESSIVE_LEADS, as flags. */
 const OTHER_FIRST = new Uint8Array(128);
-for (const lead of OTHER_LEADS) OTHER_FIRST[lead.bytes[0]!] = 1;
+for (const lead of [...OTHER_LEADS, ...AGGRESSIVE_LEADS]) OTHER_FIRST[lead.bytes[0]!] = 1;
 
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 
@@ -188,7 +196,7 @@ function readInvalidUser(b: Uint8Array, from: number, e: number, st: ScanState):
 const CLOSED = ['closed by ', 'reset by '].map(lit);
 const WHO = ['authenticating user ', 'invalid user '].map(lit);
 /** The aggressive mode's rule above: its index, after the filter's ten own rules. */
-const CLOSED_BY_HOST = 12;
+const CLOSED_BY_HOST = OWN_RULES + 2;
 function readConnectionClosed(b: Uint8Array, from: number, e: number, st: ScanState): number {
   const by = oneOf(b, from + 11, e, CLOSED);
   if (by < 0) return UNSURE;
@@ -278,6 +286,76 @@ function readDisconnecting(b: Uint8Array, from: number, e: number, st: ScanState
   return user < 0 ? UNSURE : hostPortSuffix(b, user, e, SPACE, TOO_MANY, 5, st);
 }
 
+// failregex[6]: User .* from <HOST> not allowed because (?:not listed in AllowUsers|listed in DenyUsers|not in any
+//   group|a group is listed in DenyGroups|none of user's groups are listed in AllowGroups)$
+// The line ends with one of the five (none ends another), so `<HOST>` ends where that ending starts; a line
+// that ends with none matches no rule (no other starts with "User ": "User child is on pid 1234").
+const USER_LEAD = lit('User ');
+const NOT_ALLOWED = ['not listed in AllowUsers', 'listed in DenyUsers', 'not in any group', 'a group is listed in DenyGroups',
+  "none of user's groups are listed in AllowGroups"].map((why) => lit(` not allowed because ${why}`));
+function readNotAllowed(b: Uint8Array, from: number, e: number, st: ScanState): number {
+  for (let i = 0; i < NOT_ALLOWED.length; i++) {
+    const end = NOT_ALLOWED[i]!;
+    const hostEnd = e - end.length;
+    if (hostEnd >= from + USER_LEAD.length && has(b, hostEnd, e, end)) return hostBefore(b, from + USER_LEAD.length, e, FROM, hostEnd, 6, st);
+  }
+  return NO_MATCH;
+}
+
+// failregex[7]: (?:error: )?PAM: (?:Authentication failure|[Aa]uthentication error|User not known to the underlying
+//   authentication module) for .* from <HOST>$
+// `<HOST>` is the last run of the line, with " from " before it. None of the four reasons starts another.
+const PAM = lit('PAM: ');
+const ERROR_PAM = lit('error: PAM: ');
+const PAM_REASONS = ['Authentication failure for ', 'Authentication error for ', 'authentication error for ',
+  'User not known to the underlying authentication module for '].map(lit);
+function readPam(b: Uint8Array, reason: number, e: number, st: ScanState): number {
+  const user = oneOf(b, reason, e, PAM_REASONS);
+  return user < 0 ? UNSURE : hostBefore(b, user, e, FROM, e, 7, st);
+}
+
+// failregex[9]: Did not receive identification string from <HOST>(?: port \d{1,5})?$
+// As failregex[1], but `<HOST>` comes right after the lead: a space between them leaves it nothing to match.
+const DID_NOT_RECEIVE = lit('Did not receive identification string from ');
+function readDidNotReceive(b: Uint8Array, from: number, e: number, st: ScanState): number {
+  const host = from + DID_NOT_RECEIVE.length;
+  let rule = hostPortSuffix(b, host, e, NOTHING, NOTHING, 9, st);
+  if (rule === UNSURE) rule = hostBefore(b, host, e, NOTHING, e, 9, st);
+  return rule === UNSURE || st.hostStart === host ? rule : UNSURE;
+}
+
+// The aggressive mode's rules, after the filter's own ten (its fourth, "Bad protocol version identification
+// '.*' from <HOST>…", is left to the regexes):
+// modes.aggressive.failregex[0]: Unable to negotiate with <HOST> port \d{1,5}: no matching (?:key exchange method|host
+//   key type|cipher|MAC) found\.
+// Not anchored at the end (the client's offer follows): `<HOST>` runs from the lead to the first space.
+const UNABLE = lit('Unable to negotiate with ');
+const NO_MATCHING = lit(': no matching ');
+const FOUND = ['key exchange method found.', 'host key type found.', 'cipher found.', 'MAC found.'].map(lit);
+function readUnable(b: Uint8Array, from: number, e: number, st: ScanState): number {
+  const hostStart = from + UNABLE.length;
+  let i = hostStart;
+  while (i < e && b[i] !== 32) i++;
+  if (i === hostStart || !has(b, i, e, PORT)) return UNSURE;
+  let j = i + PORT.length;
+  const digits = j;
+  while (j < e && isDigit(b[j]!)) j++;
+  if (j === digits || j - digits > 5 || !has(b, j, e, NO_MATCHING) || oneOf(b, j + NO_MATCHING.length, e, FOUND) < 0) return UNSURE;
+  if (hasLineTerminator(b, hostStart, i)) return UNSURE;
+  st.hostStart = hostStart;
+  st.hostEnd = i;
+  return OWN_RULES;
+}
+
+// modes.aggressive.failregex[1]: banner exchange: Connection from <HOST> port \d{1,5}: invalid format$
+const BANNER = lit('banner exchange: Connection from ');
+const INVALID_FORMAT = lit(': invalid format');
+function readBanner(b: Uint8Array, from: number, e: number, st: ScanState): number {
+  const host = from + BANNER.length;
+  const rule = hostPortSuffix(b, host, e, NOTHING, INVALID_FORMAT, OWN_RULES + 1, st);
+  return rule === UNSURE || st.hostStart === host ? rule : UNSURE;
+}
+
 const SSHD = lit('sshd');
 const SESSION = lit('-session');
 const AUTH = lit('-auth');
@@ -336,9 +414,21 @@ export const sshdSpec: FastSpec = {
       case 68: // D
         if (has(b, message, e, DISCONNECTED)) return readDisconnected(b, message, e, st);
         if (has(b, message, e, DISCONNECTING)) return readDisconnecting(b, message, e, st);
+        if (has(b, message, e, DID_NOT_RECEIVE)) return readDidNotReceive(b, message, e, st);
         break;
       case 101: // e
         if (has(b, message, e, ERROR_MAXIMUM)) return readMaximum(b, message + ERROR_MAXIMUM.length, e, st);
+        if (has(b, message, e, ERROR_PAM)) return readPam(b, message + ERROR_PAM.length, e, st);
+        break;
+      case 85: // U
+        if (has(b, message, e, USER_LEAD)) return readNotAllowed(b, message, e, st);
+        if (st.rules > OWN_RULES && has(b, message, e, UNABLE)) return readUnable(b, message, e, st);
+        break;
+      case 80: // P
+        if (has(b, message, e, PAM)) return readPam(b, message + PAM.length, e, st);
+        break;
+      case 98: // b
+        if (st.rules > OWN_RULES && has(b, message, e, BANNER)) return readBanner(b, message, e, st);
         break;
       case 109: // m
         if (has(b, message, e, MAXIMUM)) return readMaximum(b, message + MAXIMUM.length, e, st);
@@ -349,6 +439,7 @@ export const sshdSpec: FastSpec = {
     }
     // Most other sshd lines ("Accepted …", "pam_unix(sshd:session) …") share no first letter with a lead.
     if (first >= 128 || !OTHER_FIRST[first]) return NO_MATCH;
-    return oneOf(b, message, e, OTHER_LEADS) < 0 ? NO_MATCH : UNSURE;
+    if (oneOf(b, message, e, OTHER_LEADS) >= 0) return UNSURE;
+    return st.rules > OWN_RULES && oneOf(b, message, e, AGGRESSIVE_LEADS) >= 0 ? UNSURE : NO_MATCH;
   },
 };
