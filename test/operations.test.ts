@@ -1,8 +1,9 @@
+import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cli, writeConfig } from './cli.js';
-import { recorder, sshdFailure, tempDir, until, type TempDir } from './daemon.js';
+import { BIN, recorder, sshdFailure, tempDir, until, type TempDir } from './daemon.js';
 
 /** `run -d`, the pidfile, signals and every control command, against the real daemon through its real socket. */
 describe('the daemon in the background, driven through its control socket', () => {
@@ -89,6 +90,22 @@ describe('the daemon in the background, driven through its control socket', () =
     const third = await cli(['run', '-d', '-c', config]);
     expect(third.code).toBe(1);
     expect(pid()).toBe(first);
+  });
+
+  it('in the foreground, stops and frees its pidfile when the process that started it is killed with -9', async () => {
+    const { config } = setUp();
+    // A shell stand-in: a process that starts the daemon in the foreground and is then killed.
+    const parent = spawn(process.execPath, ['-e', `require('node:child_process').spawn(process.execPath, ${JSON.stringify([BIN, 'run', '-c', config])}, { stdio: 'ignore' }); setInterval(() => {}, 1000);`], { stdio: 'ignore' });
+    try {
+      expect(await until(() => existsSync(dir.file('dd.pid')) && readFileSync(dir.file('dd.log'), 'utf8').includes('Started'))).toBe(true);
+      const daemon = pid();
+      expect(alive(daemon)).toBe(true);
+      parent.kill('SIGKILL');
+      expect(await until(() => !alive(daemon) && !existsSync(dir.file('dd.pid')), 10_000)).toBe(true);
+      expect(readFileSync(dir.file('dd.log'), 'utf8')).toContain('exit of the parent process');
+    } finally {
+      parent.kill('SIGKILL');
+    }
   });
 
   it('replaces a stale pidfile that names a process which is gone', async () => {

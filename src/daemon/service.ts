@@ -49,6 +49,14 @@ export function logSettings(config: Config, o: { debug: boolean; detached: boole
  * broken one is logged with every error and the running config stays. SIGUSR1 reopens the log file.
  * Resolves with the exit code.
  */
+/**
+ * How often a daemon in the foreground looks whether the process that started it still lives, or `undefined`
+ * when that is init (PID 1, systemd's service manager among them), which outlives it: the look woke an idle
+ * daemon ten times a second, two thirds of its idle CPU time (measured: 100 against 40 ms in 30 s). Once a
+ * second, a shell or supervisor killed with -9 leaves the daemon running for at most that long.
+ */
+export const parentWatchMs = (parent: number): number | undefined => (parent > 1 ? 1000 : undefined);
+
 export async function runService(o: ServiceOptions): Promise<number> {
   const log = o.log.logger;
   let started = false;
@@ -130,14 +138,12 @@ export async function runService(o: ServiceOptions): Promise<number> {
   process.on('SIGUSR1', () => {
     try { o.log.reopen(); log.info('Reopened the log file'); } catch (e) { log.error(`Cannot reopen the log file: ${(e as Error).message}`); }
   });
-  if (!o.detached) {
-    // In the foreground we belong to whoever started us: if that process dies (a supervisor or shell killed
-    // with -9), stop cleanly instead of living on as an orphan that holds the pidfile. After -d the parent
-    // exits on purpose once we are up, so there is nothing to watch.
-    const parent = process.ppid;
-    const watch = setInterval(() => { if (process.ppid !== parent) stop('exit of the parent process'); }, 100);
-    watch.unref();
-  }
+  // In the foreground we belong to whoever started us: if that process dies (a supervisor or shell killed with
+  // -9), stop cleanly instead of living on as an orphan that holds the pidfile. After -d the parent exits on
+  // purpose once we are up, so there is nothing to watch.
+  const parent = process.ppid;
+  const every = o.detached ? undefined : parentWatchMs(parent);
+  if (every !== undefined) setInterval(() => { if (process.ppid !== parent) stop('exit of the parent process'); }, every).unref();
   report();
   return stopped;
 }
