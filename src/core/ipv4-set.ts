@@ -1,4 +1,4 @@
-import { fmix32 as mix } from './hash.js';
+import { fmix32 as mix, HASH_SEED } from './hash.js';
 
 /**
  * A set of IPv4 addresses by their 32-bit values, over typed arrays: a lookup reads one or two slots of an
@@ -24,9 +24,11 @@ export function createIPv4Set(): IPv4Set {
   let used = new Uint8Array(FIRST_SLOTS);
   let mask = FIRST_SLOTS - 1;
 
+  /** Where `key`'s probe run starts. */
+  const homeOf = (key: number): number => mix(key ^ HASH_SEED) & mask;
   /** The slot holding `key`, or the free slot where it would go. */
   const slotOf = (key: number): number => {
-    let i = mix(key) & mask;
+    let i = homeOf(key);
     while (used[i] === 1 && keys[i] !== key) i = (i + 1) & mask;
     return i;
   };
@@ -62,7 +64,7 @@ export function createIPv4Set(): IPv4Set {
       set.size--;
       // Backward shift: move up each later key of the run whose home slot does not lie between the hole and it.
       for (let i = (hole + 1) & mask; used[i] === 1; i = (i + 1) & mask) {
-        const home = mix(keys[i]!) & mask;
+        const home = homeOf(keys[i]!);
         const between = hole <= i ? hole < home && home <= i : hole < home || home <= i;
         if (between) continue;
         keys[hole] = keys[i]!;

@@ -11,12 +11,12 @@ const WORDS = ['Failed password for root from', 'Invalid user', 'é', 'Ünïcöd
  * Random adds, takes and deletes on a RecentLines and on a plain list of every hit; `check` compares what
  * the ring answers with what the list says it should, given which hits `expectHeld` says are still held.
  */
-function replay(limits: RecentLinesLimits, ops: number, seed: number, check: (got: Hit[], since: Hit[], address: Address) => void): void {
+function replay(limits: RecentLinesLimits, ops: number, seed: number, check: (got: Hit[], since: Hit[], address: Address) => void, addresses = 30): void {
   const rnd = seededRandom(seed);
   const ring = createRecentLines('sshd', PER_ADDRESS, limits);
   /** Every hit of each address since it was last taken or deleted, oldest first. */
   const chains = new Map<Address, Hit[]>();
-  const pool = Array.from({ length: 30 }, (_, i) => `192.0.2.${i}` as Address);
+  const pool = Array.from({ length: addresses }, (_, i) => (i % 3 === 0 ? `2001:db8::${i.toString(16)}` : `198.51.${i >> 8}.${i & 255}`) as Address);
   for (let i = 0; i < ops; i++) {
     const address = pool[Math.floor(rnd() * pool.length)]!;
     const r = rnd();
@@ -79,6 +79,46 @@ describe('recent lines', () => {
       if (i % 97 === 0) {
         const withHits = [...chains].filter(([, hits]) => hits.some((h) => seqOf.get(h.line)! >= seq - slots));
         expect(ring.size()).toBe(withHits.length);
+      }
+    }
+  });
+
+  it('finds the hits of thousands of addresses coming and going through few slots (its index of newest hits)', () => {
+    // Far more addresses than slots, a slot count no power of two, and as many takes and deletes as the
+    // replay makes: the index's probe runs collide, wrap, and lose members from their middle.
+    for (const slots of [7, 100, 1000]) {
+      let seq = 0;
+      const seqOf = new Map<string, number>();
+      const ring = createRecentLines('sshd', PER_ADDRESS, { slots, bytes: 1 << 26 });
+      const rnd = seededRandom(slots);
+      const chains = new Map<Address, Hit[]>();
+      for (let i = 0; i < 30_000; i++) {
+        const n = Math.floor(rnd() * 3000);
+        const address = (n % 2 === 0 ? `2001:db8::${n.toString(16)}` : `198.51.${n >> 8}.${n & 255}`) as Address;
+        const held = (): Hit[] => (chains.get(address) ?? []).filter((h) => seqOf.get(h.line)! >= seq - slots);
+        const r = rnd();
+        if (r < 0.8) {
+          const hit: Hit = { address, jail: 'sshd', at: i, line: `line ${i}`, rule: 0 };
+          ring.add(address, hit.at, 0, hit.line);
+          seqOf.set(hit.line, seq++);
+          chains.set(address, [...(chains.get(address) ?? []), hit]);
+        } else if (r < 0.9) {
+          expect(ring.take(address)).toEqual(held().slice(-PER_ADDRESS));
+          chains.delete(address);
+        } else if (r < 0.95) {
+          ring.delete(address);
+          chains.delete(address);
+        } else {
+          expect(ring.of(address)).toEqual(held().slice(-PER_ADDRESS));
+        }
+        if (i % 101 === 0) {
+          const withHits = [...chains].filter(([, hits]) => hits.some((h) => seqOf.get(h.line)! >= seq - slots));
+          expect(ring.size()).toBe(withHits.length);
+        }
+        // Now and then every address with hits held, each of which its chain must still reach.
+        if (i % 5_000 === 4_999) {
+          for (const [a, hits] of chains) expect(ring.of(a)).toEqual(hits.filter((h) => seqOf.get(h.line)! >= seq - slots).slice(-PER_ADDRESS));
+        }
       }
     }
   });

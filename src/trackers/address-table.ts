@@ -1,4 +1,4 @@
-import { fmix32 as mix } from '../core/hash.js';
+import { fmix32 as mix, HASH_SEED } from '../core/hash.js';
 import { parseIPv4Span, parseIPv6Into, type Address } from '../core/address.js';
 import { sortByStamp } from './stamp-sort.js';
 
@@ -78,8 +78,8 @@ const NONE = -1;
 const TEXT_SLOTS = 4096;
 const TEXT_MASK = TEXT_SLOTS - 1;
 
-/** The first three rounds of the hash of every IPv4 key. */
-const V4_ROUNDS = mix(mix(mix(0) ^ 0) ^ 0xffff);
+/** The first three rounds of the hash of every IPv4 key (core/hash.ts: the process's secret goes into the first). */
+const V4_ROUNDS = mix(mix(mix(0 ^ HASH_SEED) ^ 0) ^ 0xffff);
 
 export function createAddressTable(floatStride: number, intStride: number, options: AddressTableOptions = {}): AddressTable {
   const stampLimit = options.stampLimit ?? 0x7fffffff;
@@ -159,7 +159,7 @@ export function createAddressTable(floatStride: number, intStride: number, optio
   };
   // For an IPv4 key (0, 0, 0xffff, v4) the first three rounds are a constant: one round instead of four.
   const hashOf = (a: number, b: number, c: number, d: number): number =>
-    mix((a === 0 && b === 0 && c === 0xffff ? V4_ROUNDS : mix(mix(mix(a) ^ b) ^ c)) ^ d);
+    mix((a === 0 && b === 0 && c === 0xffff ? V4_ROUNDS : mix(mix(mix(a ^ HASH_SEED) ^ b) ^ c)) ^ d);
   const isWide = (p: number, i: number): boolean => ((wide[p]![i >>> 5]! >>> (i & 31)) & 1) !== 0;
   /** Loads entry `e`'s key into k0..k3 and isV6. */
   const loadKey = (e: number): void => {
