@@ -69,6 +69,8 @@ export function createRecentLines(jail: string, perAddress: number, limits: Rece
   let seq = 0;
   let written = 0;
 
+  /** Places for `n` slots: a power of two (probes wrap with a mask), at least twice as many. */
+  const placesFor = (n: number): number => { let size = 2; while (size < 2 * n) size *= 2; return size; };
   /** The hit's own sequence number, and its address's hash (core/hash.ts), which the index below files it by. */
   let seqOf = new Float64Array(slots);
   let hashes = new Int32Array(slots);
@@ -80,8 +82,6 @@ export function createRecentLines(jail: string, perAddress: number, limits: Rece
    * 1,000,000 addresses, whose entries come and go with every hit: a fifth of the daemon's time then
    * (docs/performance.md).
    */
-  /** Places for `n` slots: a power of two (probes wrap with a mask), at least twice as many. */
-  const placesFor = (n: number): number => { let size = 2; while (size < 2 * n) size *= 2; return size; };
   let index = new Int32Array(placesFor(slots));
   let mask = index.length - 1;
   let indexed = 0;
