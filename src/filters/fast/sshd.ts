@@ -4,7 +4,7 @@ import { NO_MATCH, UNSURE, type FastSpec, type ScanState } from './spec.js';
 /**
  * The shipped sshd filter (filters/sshd.yaml) read by hand: all ten of its rules (with PAM, a failed password
  * is two lines: pam_unix's, then sshd's; a client that tries more keys or passwords than MaxAuthTries allows
- * ends with two more), and three of the aggressive mode's four, among them "Connection closed by <HOST> port N
+ * ends with two more), and the aggressive mode's four, among them "Connection closed by <HOST> port N
  * [preauth]", the commonest line a scanner leaves. Without the mode, a line only its rules could match is no
  * match (NO_MATCH), decided here too. The regexes stay the specification: this answers only where the answer
  * is certain, and says UNSURE (the caller runs the regexes) for anything else.
@@ -324,8 +324,7 @@ function readDidNotReceive(b: Uint8Array, from: number, e: number, st: ScanState
   return rule === UNSURE || st.hostStart === host ? rule : UNSURE;
 }
 
-// The aggressive mode's rules, after the filter's own ten (its fourth, "Bad protocol version identification
-// '.*' from <HOST>…", is left to the regexes):
+// The aggressive mode's rules, after the filter's own ten:
 // modes.aggressive.failregex[0]: Unable to negotiate with <HOST> port \d{1,5}: no matching (?:key exchange method|host
 //   key type|cipher|MAC) found\.
 // Not anchored at the end (the client's offer follows): `<HOST>` runs from the lead to the first space.
@@ -354,6 +353,17 @@ function readBanner(b: Uint8Array, from: number, e: number, st: ScanState): numb
   const host = from + BANNER.length;
   const rule = hostPortSuffix(b, host, e, NOTHING, INVALID_FORMAT, OWN_RULES + 1, st);
   return rule === UNSURE || st.hostStart === host ? rule : UNSURE;
+}
+
+// modes.aggressive.failregex[3]: Bad protocol version identification '.*' from <HOST>(?: port \d{1,5})?$
+// As failregex[1], with the client's text between quotes for the user name: the greedy `.*` gives back up to
+// the last "' from " before the address.
+const BAD_PROTOCOL = lit("Bad protocol version identification '");
+const QUOTE_FROM = lit("' from ");
+function readBadProtocol(b: Uint8Array, from: number, e: number, st: ScanState): number {
+  const text = from + BAD_PROTOCOL.length;
+  const withPort = hostPortSuffix(b, text, e, QUOTE_FROM, NOTHING, OWN_RULES + 3, st);
+  return withPort !== UNSURE ? withPort : hostBefore(b, text, e, QUOTE_FROM, e, OWN_RULES + 3, st);
 }
 
 const SSHD = lit('sshd');
@@ -426,6 +436,9 @@ export const sshdSpec: FastSpec = {
         break;
       case 80: // P
         if (has(b, message, e, PAM)) return readPam(b, message + PAM.length, e, st);
+        break;
+      case 66: // B
+        if (st.rules > OWN_RULES && has(b, message, e, BAD_PROTOCOL)) return readBadProtocol(b, message, e, st);
         break;
       case 98: // b
         if (st.rules > OWN_RULES && has(b, message, e, BANNER)) return readBanner(b, message, e, st);
