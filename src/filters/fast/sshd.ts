@@ -184,9 +184,13 @@ function readFailed(b: Uint8Array, from: number, e: number, st: ScanState): numb
 // With a valid " port N" at the end the candidate is the run before it (a run of digits alone cannot be a
 // <HOST>, so the variant without the port cannot take "N"); without one, the last run of the line.
 function readInvalidUser(b: Uint8Array, from: number, e: number, st: ScanState): number {
-  const user = from + 13;
-  const withPort = hostPortSuffix(b, user, e, FROM, NOTHING, 1, st);
-  return withPort !== UNSURE ? withPort : hostBefore(b, user, e, FROM, e, 1, st);
+  return hostMaybePort(b, from + 13, e, FROM, 1, st);
+}
+
+/** `before` + `<HOST>(?: port \d{1,5})?$`, with `.*` spanning `[anyStart, start of before)`, as failregex[1] reads it. */
+function hostMaybePort(b: Uint8Array, anyStart: number, e: number, before: Word, rule: number, st: ScanState): number {
+  const withPort = hostPortSuffix(b, anyStart, e, before, NOTHING, rule, st);
+  return withPort !== UNSURE ? withPort : hostBefore(b, anyStart, e, before, e, rule, st);
 }
 
 // failregex[2]: Connection (?:closed|reset) by (?:authenticating|invalid) user .* <HOST> port \d{1,5} \[preauth\]$
@@ -319,8 +323,7 @@ function readPam(b: Uint8Array, reason: number, e: number, st: ScanState): numbe
 const DID_NOT_RECEIVE = lit('Did not receive identification string from ');
 function readDidNotReceive(b: Uint8Array, from: number, e: number, st: ScanState): number {
   const host = from + DID_NOT_RECEIVE.length;
-  let rule = hostPortSuffix(b, host, e, NOTHING, NOTHING, 9, st);
-  if (rule === UNSURE) rule = hostBefore(b, host, e, NOTHING, e, 9, st);
+  const rule = hostMaybePort(b, host, e, NOTHING, 9, st);
   return rule === UNSURE || st.hostStart === host ? rule : UNSURE;
 }
 
@@ -361,9 +364,7 @@ function readBanner(b: Uint8Array, from: number, e: number, st: ScanState): numb
 const BAD_PROTOCOL = lit("Bad protocol version identification '");
 const QUOTE_FROM = lit("' from ");
 function readBadProtocol(b: Uint8Array, from: number, e: number, st: ScanState): number {
-  const text = from + BAD_PROTOCOL.length;
-  const withPort = hostPortSuffix(b, text, e, QUOTE_FROM, NOTHING, OWN_RULES + 3, st);
-  return withPort !== UNSURE ? withPort : hostBefore(b, text, e, QUOTE_FROM, e, OWN_RULES + 3, st);
+  return hostMaybePort(b, from + BAD_PROTOCOL.length, e, QUOTE_FROM, OWN_RULES + 3, st);
 }
 
 const SSHD = lit('sshd');
