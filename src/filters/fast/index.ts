@@ -18,7 +18,7 @@ import type { Filter, Match } from '../filter.js';
 import { HOST_PATTERN } from '../host.js';
 import { parseLineTime } from '../line-time.js';
 import type { FilterDef } from '../load.js';
-import { createBsdTime } from './bsd-time.js';
+import { createHeadTime } from './head-time.js';
 import { NO_MATCH, UNSURE, type FastSpec, type ScanState } from './spec.js';
 import { sshdSpec } from './sshd.js';
 
@@ -114,8 +114,11 @@ export function withFastPath(def: FilterDef, options: CompileOptions, filter: Fi
   const prefilterBytes = implied ? undefined : def.prefilter?.map((p) => Buffer.from(p));
   const clock = options.clock ?? realClock;
   const withTime = options.withTime === true;
-  const times = createBsdTime();
-  const st: ScanState = { monthKey: 0, day: 0, hour: 0, minute: 0, second: 0, hostStart: 0, hostEnd: 0, rules: filter.rules.length };
+  const times = createHeadTime();
+  const st: ScanState = {
+    monthKey: 0, year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0, ms: 0, zoneSign: 0, zoneHours: 0, zoneMinutes: 0,
+    hostStart: 0, hostEnd: 0, rules: filter.rules.length,
+  };
   // A string line is copied here as UTF-8: when that takes one byte per unit, it was ASCII and the reader applies.
   const scratch = Buffer.allocUnsafe(3 * Math.min(SCRATCH_UNITS, maxLineLength));
   const encoder = new TextEncoder();

@@ -1,4 +1,4 @@
-import type { BsdHead } from './syslog-head.js';
+import type { SyslogHead } from './syslog-head.js';
 
 /** {@link FastSpec.scan}: the regexes must decide this line. */
 export const UNSURE = -2;
@@ -6,7 +6,7 @@ export const UNSURE = -2;
 export const NO_MATCH = -1;
 
 /** What a scan leaves behind besides its answer: the head's time fields and the `<HOST>` candidate. */
-export interface ScanState extends BsdHead {
+export interface ScanState extends SyslogHead {
   hostStart: number;
   hostEnd: number;
   /**

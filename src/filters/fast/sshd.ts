@@ -1,4 +1,4 @@
-import { readBsdHead } from './syslog-head.js';
+import { readSyslogHead } from './syslog-head.js';
 import { NO_MATCH, UNSURE, type FastSpec, type ScanState } from './spec.js';
 
 /**
@@ -403,7 +403,7 @@ export const sshdSpec: FastSpec = {
   impliedLiteral: 'sshd',
   fingerprints: FINGERPRINTS,
   scan(b, s, e, st) {
-    const program = readBsdHead(b, s, e, st);
+    const program = readSyslogHead(b, s, e, st);
     if (program < 0) return UNSURE;
     const message = readProgram(b, program, e);
     // Another program's line (CRON, postfix, …): the jails of a shared syslog file see many of those.

@@ -1,24 +1,40 @@
 /**
- * The one head the fast path reads by hand: a BSD syslog time and a host name, `Mar  1 00:00:00 web1 `, as
- * rsyslog and syslog-ng write it by default. Anything else (a fraction, a FreeBSD priority, an ISO or journald
- * time, a host with a byte outside printable ASCII, a host over 255 bytes) is left to the regexes.
+ * The heads the fast path reads by hand, each followed by a host name and a space:
+ * - BSD syslog `Mar  1 00:00:00 web1 `, as rsyslog and syslog-ng write it traditionally;
+ * - RFC 3339 `2026-03-01T00:00:00.123456+00:00 web1 `, rsyslog's high-precision format (the default of
+ *   Debian 12's rsyslog and later), and journald's `short-iso`/`short-iso-precise`; also with a space for `T`.
+ * Anything else (a BSD fraction, a FreeBSD priority, journald's `short-full` and `short-unix`, a host with a
+ * byte outside printable ASCII, a host over 255 bytes) is left to the regexes.
  *
- * Why the head's end is certain: `<SYSLOG>` (filters/line-time.ts) is an alternation of four time formats; a
- * line starting `[A-Z][a-z]{2} ` followed by a one- or two-digit day can only be the BSD one (ISO and UNIX
- * start with a digit; journald's `short-full` needs four digits and a `-` after the weekday). Inside the BSD
- * format the day's spaces and digits are fixed by the text, and with neither `.` nor ` <` after the seconds
- * neither optional part can match. The host, `\S{1,255} `, must then end at the first space, and printable
- * ASCII holds no other whitespace. So the head ends at exactly one place.
+ * Why the head's end is certain: `<SYSLOG>` (filters/line-time.ts) is an alternation of four time formats,
+ * and the line's first bytes leave one: `[A-Z][a-z]{2} ` followed by a one- or two-digit day can only be the
+ * BSD one (journald's `short-full` needs four digits and a `-` after the weekday); four digits and a `-` only
+ * the ISO one (UNIX needs nine digits or more). Inside the BSD format the day's spaces and digits are fixed by
+ * the text, and with neither `.` nor ` <` after the seconds neither optional part can match. Inside the ISO
+ * format every optional part is followed by a byte it cannot start with, so the text fixes how far it reaches:
+ * the fraction takes every digit after its `.` or `,` (a tenth digit is then no match at all), the zone is `Z`
+ * or a sign, two digits, then `:` and two digits, or two digits, or nothing, and the head needs a space right
+ * after it. The host, `\S{1,255} `, must then end at the first space, and printable ASCII holds no other
+ * whitespace. So the head ends at exactly one place.
  */
 
-/** What the head says; filled by {@link readBsdHead}, reused from line to line. */
-export interface BsdHead {
-  /** The three letters of the month as one number (see {@link monthKey}). */
+/** What the head says; filled by {@link readSyslogHead}, reused from line to line. */
+export interface SyslogHead {
+  /** A BSD head's three letters of the month as one number (see {@link monthKey}); 0 for an ISO head. */
   monthKey: number;
+  /** An ISO head's year and month as written (the month not checked); unset for a BSD head. */
+  year: number;
+  month: number;
   day: number;
   hour: number;
   minute: number;
   second: number;
+  /** An ISO head's fraction as milliseconds (its first three digits, as line-time.ts takes them), else 0. */
+  ms: number;
+  /** An ISO head's zone: 1 (`Z` or `+`), -1 (`-`), or 0 without one (local time); then its hours and minutes. */
+  zoneSign: number;
+  zoneHours: number;
+  zoneMinutes: number;
 }
 
 export const monthKey = (c0: number, c1: number, c2: number): number => (c0 << 16) | (c1 << 8) | c2;
@@ -34,11 +50,42 @@ function twoDigits(b: Uint8Array, i: number): number {
 }
 
 /**
- * Reads `Mmm dd hh:mm:ss host ` at the start of the line `b[s, e)` (ASCII, see spec.ts) into `out` and returns
- * where the text after it starts, or -1 when the line does not start with exactly that shape (the caller then
+ * Reads a head and its host at the start of the line `b[s, e)` (ASCII, see spec.ts) into `out` and returns
+ * where the text after it starts, or -1 when the line does not start with exactly such a head (the caller then
  * asks the regexes). Bytes past `e` belong to other lines: every read is bounded by `e`.
  */
-export function readBsdHead(b: Uint8Array, s: number, e: number, out: BsdHead): number {
+export function readSyslogHead(b: Uint8Array, s: number, e: number, out: SyslogHead): number {
+  return isDigit(b[s]!) ? readIsoHead(b, s, e, out) : readBsdHead(b, s, e, out);
+}
+
+/** `hh:mm:ss` at `i` (its 8 bytes known to lie before the line's end) into `out`, or false. */
+function readClock(b: Uint8Array, i: number, out: SyslogHead): boolean {
+  const hour = twoDigits(b, i);
+  if (hour < 0 || b[i + 2] !== 58) return false;
+  const minute = twoDigits(b, i + 3);
+  if (minute < 0 || b[i + 5] !== 58) return false;
+  const second = twoDigits(b, i + 6);
+  if (second < 0) return false;
+  out.hour = hour;
+  out.minute = minute;
+  out.second = second;
+  return true;
+}
+
+/** The host `\S{1,255}` at `i` and the space after it, as the index after that space, or -1. */
+function readHost(b: Uint8Array, i: number, e: number): number {
+  const hostStart = i;
+  for (; i < e; i++) {
+    const c = b[i]!;
+    if (c === 32) break;
+    if (!(c > 32 && c < 127)) return -1;
+  }
+  const hostLength = i - hostStart;
+  return i === e || hostLength < 1 || hostLength > 255 ? -1 : i + 1;
+}
+
+/** `Mmm {1,2}d{1,2} hh:mm:ss host `. */
+function readBsdHead(b: Uint8Array, s: number, e: number, out: SyslogHead): number {
   // The shortest head, "Mmm d hh:mm:ss h ", has 17 bytes: the fixed-position reads up to the day stay inside.
   if (e - s < 17) return -1;
   const c0 = b[s]!, c1 = b[s + 1]!, c2 = b[s + 2]!;
@@ -55,28 +102,62 @@ export function readBsdHead(b: Uint8Array, s: number, e: number, out: BsdHead): 
   if (b[i] !== 32) return -1;
   i++;
   // `hh:mm:ss `, one byte of host and its space must fit: what follows reads up to i + 10 at fixed places.
-  if (i + 11 > e) return -1;
-  const hour = twoDigits(b, i);
-  if (hour < 0 || b[i + 2] !== 58) return -1;
-  const minute = twoDigits(b, i + 3);
-  if (minute < 0 || b[i + 5] !== 58) return -1;
-  const second = twoDigits(b, i + 6);
-  if (second < 0 || b[i + 8] !== 32) return -1;
+  if (i + 11 > e || !readClock(b, i, out) || b[i + 8] !== 32) return -1;
   i += 9;
   // A `<` could start a FreeBSD priority (` <auth.info>`), which makes the head ambiguous: not ours.
   if (b[i] === 60) return -1;
-  const hostStart = i;
-  for (; i < e; i++) {
-    const c = b[i]!;
-    if (c === 32) break;
-    if (!(c > 32 && c < 127)) return -1;
-  }
-  const hostLength = i - hostStart;
-  if (i === e || hostLength < 1 || hostLength > 255) return -1;
   out.monthKey = monthKey(c0, c1, c2);
   out.day = day;
-  out.hour = hour;
-  out.minute = minute;
-  out.second = second;
-  return i + 1;
+  return readHost(b, i, e);
+}
+
+/** `dddd-dd-dd[T ]hh:mm:ss(?:[.,]\d{1,9})?(?:Z|[+-]dd(?::?dd)?)? host `. */
+function readIsoHead(b: Uint8Array, s: number, e: number, out: SyslogHead): number {
+  // "dddd-dd-ddThh:mm:ss h " has 22 bytes: the fixed-position reads up to the seconds stay inside.
+  if (e - s < 22) return -1;
+  const y0 = twoDigits(b, s), y1 = twoDigits(b, s + 2);
+  if (y0 < 0 || y1 < 0 || b[s + 4] !== 45) return -1;
+  const month = twoDigits(b, s + 5);
+  if (month < 0 || b[s + 7] !== 45) return -1;
+  const day = twoDigits(b, s + 8);
+  const t = b[s + 10];
+  if (day < 0 || (t !== 84 && t !== 32) || !readClock(b, s + 11, out)) return -1;
+  let i = s + 19;
+  let ms = 0;
+  const dot = b[i];
+  if (dot === 46 || dot === 44) {
+    const first = ++i;
+    for (; i < e && isDigit(b[i]!); i++) if (i - first < 3) ms = ms * 10 + b[i]! - 48;
+    const digits = i - first;
+    if (digits < 1 || digits > 9) return -1;
+    // ".1" is 100 ms and ".12" 120: the digits padded to three.
+    for (let k = digits; k < 3; k++) ms *= 10;
+  }
+  let zoneSign = 0, zoneHours = 0, zoneMinutes = 0;
+  const z = i < e ? b[i] : -1;
+  if (z === 90) {
+    zoneSign = 1;
+    i++;
+  } else if (z === 43 || z === 45) {
+    zoneSign = z === 43 ? 1 : -1;
+    zoneHours = i + 3 <= e ? twoDigits(b, i + 1) : -1;
+    if (zoneHours < 0) return -1;
+    i += 3;
+    const colon = i < e && b[i] === 58 ? 1 : 0;
+    if (colon === 1 || (i < e && isDigit(b[i]!))) {
+      zoneMinutes = i + colon + 2 <= e ? twoDigits(b, i + colon) : -1;
+      if (zoneMinutes < 0) return -1;
+      i += colon + 2;
+    }
+  }
+  if (i >= e || b[i] !== 32) return -1;
+  out.monthKey = 0;
+  out.year = y0 * 100 + y1;
+  out.month = month;
+  out.day = day;
+  out.ms = ms;
+  out.zoneSign = zoneSign;
+  out.zoneHours = zoneHours;
+  out.zoneMinutes = zoneMinutes;
+  return readHost(b, i + 1, e);
 }
