@@ -31,7 +31,9 @@ const HEADS = ['Nov 25 16:55:59', 'Mar  1 00:00:00', 'Feb 29 12:00:00', 'Jan 1 0
   '2026-11-25T16:55:59.123456+01:00', '2026-03-01T00:00:00Z', '2026-03-01 00:00:00', '2026-03-01T00:00:00', '2026-03-01T00:00:00-0730',
   '2026-03-01T00:00:00,5+05', '2026-02-29T00:00:00Z', '2026-13-01T00:00:00Z', '2026-03-01T00:00:60Z', '2026-03-01T24:00:00Z',
   '2026-03-01T00:00:00+24:00', '2026-03-01T00:00:00-03:60', '2026-03-01T00:00:00.1234567890Z', '2026-03-01T00:00:00.Z',
-  '2026-03-01T00:00:00+01:0', '2026-03-01T00:00:00+011', '2026-03-01t00:00:00Z', '0099-03-01T00:00:00Z', '2026-3-01T00:00:00Z'];
+  '2026-03-01T00:00:00+01:0', '2026-03-01T00:00:00+011', '2026-03-01t00:00:00Z', '0099-03-01T00:00:00Z', '2026-3-01T00:00:00Z',
+  // journald's short-precise and its near misses.
+  'Nov 25 16:55:59.5', 'Dec 31 23:59:59.999999999', 'Dec 31 23:59:60.5', 'Mar 12 00:00:00.1234567890', 'Mar 12 00:00:00.', 'Mar 12 00:00:00,5'];
 const HOSTS = ['web1', 'a', 'x'.repeat(255), 'x'.repeat(256), '<auth.info>', 'host\tname', 'hö', 'sshd[1]:', '', 'h h'];
 const PROGRAMS = ['sshd[123]', 'sshd', 'sshd-session[9]', 'sshd-auth[9]', 'sshd[1234567890]', 'sshd[12345678901]', 'sshd[]',
   'sshd-sess[1]', 'sshdx[1]', 'CRON[1]', 'sshd[1', 'sshd-session', 'sshd-auth'];
@@ -304,10 +306,10 @@ describe.each([
       (a: string) => `banner exchange: Connection from ${a} port 22: invalid format`,
       (a: string) => `Bad protocol version identification 'GET / HTTP/1.1' from ${a} port 22`,
     ];
-    // BSD heads, and RFC 3339 heads as Debian's rsyslog writes them since version 12.
-    const heads = [(s: string) => `Mar  1 00:00:${s}`, (s: string) => `2026-03-01T00:00:${s}.123456+01:00`];
+    // BSD heads, RFC 3339 heads as Debian's rsyslog writes them since version 12, journald's short-precise.
+    const heads = [(s: string) => `Mar  1 00:00:${s}`, (s: string) => `2026-03-01T00:00:${s}.123456+01:00`, (s: string) => `Mar  1 00:00:${s}.123456`];
     const ordinary = Array.from({ length: 2000 }, (_, i) =>
-      `${heads[i & 1]!(String(i % 60).padStart(2, '0'))} web1 sshd[${1000 + i}]: ${messages[i % messages.length]!(`10.0.${i >> 8}.${i & 255}`)}`);
+      `${heads[Math.floor(i / messages.length) % heads.length]!(String(i % 60).padStart(2, '0'))} web1 sshd[${1000 + i}]: ${messages[i % messages.length]!(`10.0.${i >> 8}.${i & 255}`)}`);
     expect(compare(p, ordinary)).toEqual([]);
     expect(p.fallbacks()).toBe(0);
   });

@@ -58,7 +58,12 @@ describe('readSyslogHead', () => {
     expect(readHead('Mar  1 02:03:04 web1 sshd[1]: x', h)).toBe(21);
     expect(h).toMatchObject({ day: 1, hour: 2, minute: 3, second: 4 });
     expect(readHead('Nov 25 16:55:59 h x', h)).toBe(18);
-    expect(h.day).toBe(25);
+    expect(h).toMatchObject({ day: 25, ms: 0 });
+    // journald's short-precise.
+    expect(readHead('Nov 25 16:55:59.123456 h x', h)).toBe(25);
+    expect(h).toMatchObject({ day: 25, second: 59, ms: 123 });
+    expect(readHead('Nov 25 16:55:59.5 h x', h)).toBe(20);
+    expect(h.ms).toBe(500);
   });
 
   it('reads an RFC 3339 head, its fraction and its zone', () => {
@@ -76,7 +81,8 @@ describe('readSyslogHead', () => {
   });
 
   it.each([
-    'Mar  1 02:03:04.123 web1 x', 'Mar  1 02:03:04 <auth.info> web1 x', 'mar  1 02:03:04 web1 x',
+    'Mar  1 02:03:04.1234567890 web1 x', 'Mar  1 02:03:04. web1 x', 'Mar  1 02:03:04,5 web1 x', 'Mar  1 02:03:04.5 <auth.info> web1 x',
+    'Mar  1 02:03:04 <auth.info> web1 x', 'mar  1 02:03:04 web1 x',
     'Mar   1 02:03:04 web1 x', 'Mar  1 2:03:04 web1 x', 'Mar  1 02:03:04  web1 x', 'Mar  1 02:03:04 we\tb1 x',
     `Mar  1 02:03:04 ${'h'.repeat(256)} x`, 'Mar  1 02:03:04 web1', 'Mar  123 02:03:04 web1 x',
     '2026-03-01t02:03:04Z web1 x', '2026-03-01T02:03:04.1234567890Z web1 x', '2026-03-01T02:03:04. web1 x',
@@ -89,7 +95,8 @@ describe('readSyslogHead', () => {
 
   it('reads nothing past the line', () => {
     // The line ends inside its zone or right after it; the bytes after it (another line) would complete it.
-    for (const [line, rest] of [['2026-03-01T02:03:04+01', ':00 web1 x'], ['2026-03-01T02:03:04+01:', '00 web1 x'], ['2026-03-01T02:03:04.5', ' web1 x']] as const) {
+    for (const [line, rest] of [['2026-03-01T02:03:04+01', ':00 web1 x'], ['2026-03-01T02:03:04+01:', '00 web1 x'], ['2026-03-01T02:03:04.5', ' web1 x'],
+      ['Mar  1 02:03:04.5', ' web1 x'], ['Mar  1 02:03:04.', '5 web1 x'], ['Mar  1 02:03:04 ', 'web1 x']] as const) {
       const b = Buffer.from(line + rest, 'latin1');
       expect(readSyslogHead(b, 0, line.length, emptyHead())).toBe(-1);
     }
@@ -121,7 +128,7 @@ describe('createHeadTime', () => {
         const at = new Date(now + (rnd(3) - 1) * 86_400_000);
         const year = rnd(10) === 0 ? [999, 1000, 1900, 2000, 2100, 9999][rnd(6)]! : at.getUTCFullYear();
         const line = rnd(2) === 0
-          ? `${months[rnd(months.length)]!} ${rnd(2) ? two(1 + rnd(31)) : ` ${1 + rnd(9)}`} ${clock} host sshd: x`
+          ? `${months[rnd(months.length)]!} ${rnd(2) ? two(1 + rnd(31)) : ` ${1 + rnd(9)}`} ${clock}${rnd(3) === 0 ? fractions[rnd(fractions.length)]!.replace(',', '.') : ''} host sshd: x`
           : `${String(year).padStart(4, '0')}-${two(rnd(14))}-${two(rnd(33))}${rnd(4) ? 'T' : ' '}${clock}${fractions[rnd(fractions.length)]!}${zones[rnd(zones.length)]!} host sshd: x`;
         if (readHead(line, h) < 0) continue;
         read++;

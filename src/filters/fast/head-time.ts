@@ -89,12 +89,12 @@ export function createHeadTime(): HeadTime {
     }
     // Date maps years 0-99 to 1900-1999, which line-time.ts inherits; such clocks are not worth copying that.
     if (!(year >= 1000)) { yearStart = Infinity; yearEnd = -Infinity; return null; }
-    const { day, hour, minute, second } = head;
+    const { day, hour, minute, second, ms } = head;
     if (valid(year, mo, day, hour, minute, second)) {
-      const t = local(year, mo, day, hour, minute, second, 0);
+      const t = local(year, mo, day, hour, minute, second, ms);
       if (t <= now + DAY_MS) return t;
     }
-    return valid(year - 1, mo, day, hour, minute, second) ? local(year - 1, mo, day, hour, minute, second, 0) : undefined;
+    return valid(year - 1, mo, day, hour, minute, second) ? local(year - 1, mo, day, hour, minute, second, ms) : undefined;
   };
 
   const iso = (head: SyslogHead): number | undefined | null => {

@@ -1,20 +1,21 @@
 /**
  * The heads the fast path reads by hand, each followed by a host name and a space:
- * - BSD syslog `Mar  1 00:00:00 web1 `, as rsyslog and syslog-ng write it traditionally;
+ * - BSD syslog `Mar  1 00:00:00 web1 `, as rsyslog and syslog-ng write it traditionally, with journald's
+ *   `short-precise` fraction or without;
  * - RFC 3339 `2026-03-01T00:00:00.123456+00:00 web1 `, rsyslog's high-precision format (the default of
  *   Debian 12's rsyslog and later), and journald's `short-iso`/`short-iso-precise`; also with a space for `T`.
- * Anything else (a BSD fraction, a FreeBSD priority, journald's `short-full` and `short-unix`, a host with a
- * byte outside printable ASCII, a host over 255 bytes) is left to the regexes.
+ * Anything else (a FreeBSD priority, journald's `short-full` and `short-unix`, a host with a byte outside
+ * printable ASCII, a host over 255 bytes) is left to the regexes.
  *
  * Why the head's end is certain: `<SYSLOG>` (filters/line-time.ts) is an alternation of four time formats,
  * and the line's first bytes leave one: `[A-Z][a-z]{2} ` followed by a one- or two-digit day can only be the
  * BSD one (journald's `short-full` needs four digits and a `-` after the weekday); four digits and a `-` only
  * the ISO one (UNIX needs nine digits or more). Inside the BSD format the day's spaces and digits are fixed by
- * the text, and with neither `.` nor ` <` after the seconds neither optional part can match. Inside the ISO
- * format every optional part is followed by a byte it cannot start with, so the text fixes how far it reaches:
- * the fraction takes every digit after its `.` or `,` (a tenth digit is then no match at all), the zone is `Z`
- * or a sign, two digits, then `:` and two digits, or two digits, or nothing, and the head needs a space right
- * after it. The host, `\S{1,255} `, must then end at the first space, and printable ASCII holds no other
+ * the text, the fraction (where there is one) takes every digit after its `.` (a tenth digit is then no match
+ * at all), and without ` <` after the time the priority cannot match. Inside the ISO format every optional
+ * part is followed by a byte it cannot start with, so the text fixes how far it reaches: the fraction as in
+ * the BSD format (its separator `.` or `,`), the zone is `Z` or a sign, two digits, then `:` and two digits,
+ * or two digits, or nothing, and the head needs a space right after it. The host, `\S{1,255} `, must then end at the first space, and printable ASCII holds no other
  * whitespace. So the head ends at exactly one place.
  */
 
@@ -29,7 +30,7 @@ export interface SyslogHead {
   hour: number;
   minute: number;
   second: number;
-  /** An ISO head's fraction as milliseconds (its first three digits, as line-time.ts takes them), else 0. */
+  /** The fraction as milliseconds (its first three digits, as line-time.ts takes them), 0 without one. */
   ms: number;
   /** An ISO head's zone: 1 (`Z` or `+`), -1 (`-`), or 0 without one (local time); then its hours and minutes. */
   zoneSign: number;
@@ -101,14 +102,38 @@ function readBsdHead(b: Uint8Array, s: number, e: number, out: SyslogHead): numb
   if (isDigit(d1)) { day = day * 10 + d1 - 48; i++; }
   if (b[i] !== 32) return -1;
   i++;
-  // `hh:mm:ss `, one byte of host and its space must fit: what follows reads up to i + 10 at fixed places.
-  if (i + 11 > e || !readClock(b, i, out) || b[i + 8] !== 32) return -1;
-  i += 9;
+  // `hh:mm:ss`: the fixed-position reads up to i + 7 stay inside.
+  if (i + 11 > e || !readClock(b, i, out)) return -1;
+  // journald's `short-precise` adds a fraction.
+  i = readFraction(b, i + 8, e, false, out);
+  if (i < 0 || i >= e || b[i] !== 32) return -1;
+  i++;
   // A `<` could start a FreeBSD priority (` <auth.info>`), which makes the head ambiguous: not ours.
-  if (b[i] === 60) return -1;
+  if (i < e && b[i] === 60) return -1;
   out.monthKey = monthKey(c0, c1, c2);
   out.day = day;
   return readHost(b, i, e);
+}
+
+/**
+ * An optional fraction at `i`: `.` (or `,` where `comma`) and one to nine digits, whose milliseconds (its first
+ * three digits, padded, as line-time.ts takes them) go to `out.ms`. Returns where it ends (`i` without one), or
+ * -1 for a separator followed by no digit or by more than nine: the head then matches nowhere (what follows the
+ * fraction can start with no digit).
+ */
+function readFraction(b: Uint8Array, i: number, e: number, comma: boolean, out: SyslogHead): number {
+  out.ms = 0;
+  const c = i < e ? b[i] : -1;
+  if (c !== 46 && !(comma && c === 44)) return i;
+  const first = i + 1;
+  let j = first, ms = 0;
+  for (; j < e && isDigit(b[j]!); j++) if (j - first < 3) ms = ms * 10 + b[j]! - 48;
+  const digits = j - first;
+  if (digits < 1 || digits > 9) return -1;
+  // ".1" is 100 ms and ".12" 120.
+  for (let k = digits; k < 3; k++) ms *= 10;
+  out.ms = ms;
+  return j;
 }
 
 /** `dddd-dd-dd[T ]hh:mm:ss(?:[.,]\d{1,9})?(?:Z|[+-]dd(?::?dd)?)? host `. */
@@ -122,17 +147,8 @@ function readIsoHead(b: Uint8Array, s: number, e: number, out: SyslogHead): numb
   const day = twoDigits(b, s + 8);
   const t = b[s + 10];
   if (day < 0 || (t !== 84 && t !== 32) || !readClock(b, s + 11, out)) return -1;
-  let i = s + 19;
-  let ms = 0;
-  const dot = b[i];
-  if (dot === 46 || dot === 44) {
-    const first = ++i;
-    for (; i < e && isDigit(b[i]!); i++) if (i - first < 3) ms = ms * 10 + b[i]! - 48;
-    const digits = i - first;
-    if (digits < 1 || digits > 9) return -1;
-    // ".1" is 100 ms and ".12" 120: the digits padded to three.
-    for (let k = digits; k < 3; k++) ms *= 10;
-  }
+  let i = readFraction(b, s + 19, e, true, out);
+  if (i < 0) return -1;
   let zoneSign = 0, zoneHours = 0, zoneMinutes = 0;
   const z = i < e ? b[i] : -1;
   if (z === 90) {
@@ -155,7 +171,6 @@ function readIsoHead(b: Uint8Array, s: number, e: number, out: SyslogHead): numb
   out.year = y0 * 100 + y1;
   out.month = month;
   out.day = day;
-  out.ms = ms;
   out.zoneSign = zoneSign;
   out.zoneHours = zoneHours;
   out.zoneMinutes = zoneMinutes;
