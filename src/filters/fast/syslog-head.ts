@@ -102,10 +102,12 @@ function readBsdHead(b: Uint8Array, s: number, e: number, out: SyslogHead): numb
   if (isDigit(d1)) { day = day * 10 + d1 - 48; i++; }
   if (b[i] !== 32) return -1;
   i++;
-  // `hh:mm:ss`: the fixed-position reads up to i + 7 stay inside.
+  // `hh:mm:ss`, then a space or a fraction: the fixed-position reads up to i + 8 stay inside.
   if (i + 11 > e || !readClock(b, i, out)) return -1;
-  // journald's `short-precise` adds a fraction.
-  i = readFraction(b, i + 8, e, false, out);
+  i += 8;
+  out.ms = 0;
+  // journald's `short-precise` adds a fraction; the common case, a space, costs one comparison.
+  if (b[i] === 46) i = readFraction(b, i, e, false, out);
   if (i < 0 || i >= e || b[i] !== 32) return -1;
   i++;
   // A `<` could start a FreeBSD priority (` <auth.info>`), which makes the head ambiguous: not ours.
