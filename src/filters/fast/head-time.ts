@@ -60,7 +60,7 @@ export function createHeadTime(): HeadTime {
   /** `localTime` of line-time.ts for valid fields. */
   const local = (y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number): number => {
     if (s === 60) return new Date(y, mo - 1, d, h, mi, s, ms).getTime();
-    // One number per minute of any year: minutes since year 0 would do; this packs the fields instead.
+    // One number per minute, whatever the year: minutes since year 0 would do; this packs the fields instead.
     const key = ((((y * 13 + mo) * 32 + d) * 24 + h) * 60) + mi;
     if (key !== minuteKey) {
       minuteStart = new Date(y, mo - 1, d, h, mi, 0, 0).getTime();
