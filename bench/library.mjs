@@ -1,7 +1,8 @@
 // The whole filter library at once: one jail per shipped filter, all reading one mixed log (the sshd corpus
 // interleaved with the sample lines of every shipped filter, as on a host whose services all log to one
 // syslog file), through the daemon's hot path (bench/library-run.mjs). Bar: the naive loop + tracker on the
-// same file. Also the daemon's hot path with the sshd jail alone on the sshd corpus.
+// same file. Also the floor of that run, the 17 filters alone with nothing after the match (--match-only), and
+// the daemon's hot path with the sshd jail alone on the sshd corpus.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mulberry32, sshCorpus, writeLines } from './corpus.mjs';
@@ -51,6 +52,7 @@ export async function libraryThroughput({ root, corpus, lines, runs, work, log }
     { name: 'naive+tracker (mixed)', command: 'node bench/naive.mjs MIXED --tracker', argv: [node, join(root, 'bench/naive.mjs'), mixed, '--tracker'],
       check: (r) => ({ matches: JSON.parse(r.stdout).failures }) },
     { name: `all ${filters} filters (mixed)`, command: `node bench/library-run.mjs MIXED (${filters} jails)`, argv: [node, harness, mixed], check: json },
+    { name: `match only, ${filters} filters`, command: `node bench/library-run.mjs --match-only MIXED`, argv: [node, harness, '--match-only', mixed], check: json },
     { name: 'sshd jail (sshd corpus)', command: 'node bench/library-run.mjs FILE sshd', argv: [node, harness, corpus, 'sshd'], check: json },
   ];
   log(`filter library: ${filters} filters, mixed corpus of ${lines.toLocaleString('en')} lines (${samples.size} sample files), ${runs} runs`);
