@@ -80,38 +80,53 @@ export function createRecentLines(jail: string, perAddress: number, limits: Rece
    * full (linear probing, deletion by backward shift). An address is in it exactly while the slot of its
    * newest hit is not reused. A `Map` from address to newest hit did this at ~185 ns a hit in a flood of
    * 1,000,000 addresses, whose entries come and go with every hit: a fifth of the daemon's time then
-   * (docs/performance.md).
+   * (docs/performance.md). A place is two numbers, the slot + 1 and its address's hash, so that probing reads
+   * one place and no slot's data: in a flood each slot is elsewhere in memory, and reading its hash per probe
+   * step was where `keep` spent its time (docs/performance.md, thirteenth session).
    */
-  let index = new Int32Array(placesFor(slots));
-  let mask = index.length - 1;
+  let index = new Int32Array(2 * placesFor(slots));
+  let mask = index.length / 2 - 1;
   let indexed = 0;
   /** Where `address`, whose hash is `h`, is in the index, or -1. */
   const find = (address: Address, h: number): number => {
     for (let p = h & mask; ; p = (p + 1) & mask) {
-      const v = index[p]!;
+      const v = index[2 * p]!;
       if (v === 0) return -1;
-      if (hashes[v - 1] === h && owner[v - 1] === address) return p;
+      if (index[2 * p + 1] === h && owner[v - 1] === address) return p;
+    }
+  };
+  /** Where `slot`, whose owner's hash is `h`, is in the index (it is its owner's newest hit), or -1. */
+  const placeOfSlot = (slot: number, h: number): number => {
+    for (let p = h & mask; ; p = (p + 1) & mask) {
+      const v = index[2 * p]!;
+      if (v === 0) return -1;
+      if (v === slot + 1) return p;
     }
   };
   /** Files `slot`, whose owner's hash is `h`, at the first free place of its probe run. */
   const insert = (slot: number, h: number): void => {
     let p = h & mask;
-    while (index[p] !== 0) p = (p + 1) & mask;
-    index[p] = slot + 1;
+    while (index[2 * p] !== 0) p = (p + 1) & mask;
+    index[2 * p] = slot + 1;
+    index[2 * p + 1] = h;
   };
   /** The sequence number of the newest hit of `address`, or -1. */
   const lastOf = (address: Address): number => {
     const p = find(address, hashOf(address));
-    return p < 0 ? -1 : seqOf[index[p]! - 1]!;
+    return p < 0 ? -1 : seqOf[index[2 * p]! - 1]!;
   };
   /** Takes the place `p` out of the index, pulling later members of its probe run back where they may go. */
   const removeAt = (p: number): void => {
-    for (let j = (p + 1) & mask; index[j] !== 0; j = (j + 1) & mask) {
-      const home = hashes[index[j]! - 1]! & mask;
+    for (let j = (p + 1) & mask; index[2 * j] !== 0; j = (j + 1) & mask) {
+      const home = index[2 * j + 1]! & mask;
       // `home` lies cyclically outside (p, j]: the member at j may move back to p.
-      if (((j - home) & mask) >= ((j - p) & mask)) { index[p] = index[j]!; p = j; }
+      if (((j - home) & mask) >= ((j - p) & mask)) {
+        index[2 * p] = index[2 * j]!;
+        index[2 * p + 1] = index[2 * j + 1]!;
+        p = j;
+      }
     }
-    index[p] = 0;
+    index[2 * p] = 0;
     indexed--;
   };
   const forget = (address: Address): void => {
@@ -123,9 +138,9 @@ export function createRecentLines(jail: string, perAddress: number, limits: Rece
   const growSlots = (): void => {
     const n = Math.min(slots * 2, maxSlots);
     const old = index;
-    index = new Int32Array(placesFor(n));
-    mask = index.length - 1;
-    for (const v of old) if (v !== 0) insert(v - 1, hashes[v - 1]!);
+    index = new Int32Array(2 * placesFor(n));
+    mask = index.length / 2 - 1;
+    for (let q = 0; q < old.length; q += 2) if (old[q] !== 0) insert(old[q]! - 1, old[q + 1]!);
     const widen = <T extends Float64Array | Int32Array | Uint8Array>(a: T, make: (len: number) => T): T => { const b = make(n); b.set(a); return b; };
     owner = [...owner, ...new Array<Address | undefined>(n - slots).fill(undefined)];
     prev = widen(prev, (l) => new Float64Array(l));
@@ -173,15 +188,14 @@ export function createRecentLines(jail: string, perAddress: number, limits: Rece
     if (seq === slots && slots < maxSlots) growSlots();
     const slot = seq % slots;
     // The oldest hit, `seq - slots`, gives way; when it was its address's newest, the address has nothing left.
-    const gone = owner[slot];
-    if (gone !== undefined) {
-      const p = find(gone, hashes[slot]!);
-      if (p >= 0 && index[p] === slot + 1) removeAt(p);
+    if (owner[slot] !== undefined) {
+      const p = placeOfSlot(slot, hashes[slot]!);
+      if (p >= 0) removeAt(p);
     }
     written = start + n;
     const h = hashOf(address);
     const p = find(address, h);
-    prev[slot] = p < 0 ? -1 : seqOf[index[p]! - 1]!;
+    prev[slot] = p < 0 ? -1 : seqOf[index[2 * p]! - 1]!;
     owner[slot] = address;
     hashes[slot] = h;
     seqOf[slot] = seq;
@@ -191,7 +205,7 @@ export function createRecentLines(jail: string, perAddress: number, limits: Rece
     lengthOf[slot] = n;
     utf8Of[slot] = utf8 ? 1 : 0;
     if (p >= 0) {
-      index[p] = slot + 1;
+      index[2 * p] = slot + 1;
     } else {
       insert(slot, h);
       indexed++;
