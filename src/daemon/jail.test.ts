@@ -77,6 +77,33 @@ function expectSameOutcome(a: ReturnType<typeof jail>, b: ReturnType<typeof jail
 }
 
 describe('jail: IPv4 addresses decided by value', () => {
+  it('counts no hit of an address timed before its pardon, by text, by value or from bytes alike', () => {
+    const text = (a: string): string => `Nov 25 16:55:59 web1 sshd[1]: Failed password for root from ${a} port 22 ssh2`;
+    for (const way of ['text', 'value', 'bytes'] as const) {
+      const { j, offences } = jail(way !== 'text', []);
+      const feed = (a: string, ...times: number[]): void => {
+        for (const at of times) {
+          if (way !== 'bytes') j.handle([{ text: text(a), source: 's', receivedAt: at }]);
+          else j.takeBytes!(Buffer.from(text(a), 'latin1'), 0, text(a).length, 's', at);
+        }
+      };
+      for (const a of ['203.0.113.9', '2001:db8::9']) {
+        const address = parseAddress(a)!;
+        feed(a, 1, 2);
+        j.forget(address, 10);
+        // A replayed old log: hits timed up to the pardon neither count nor go into the recent lines.
+        feed(a, 5, 10, 10);
+        expect(j.recentHits(address)).toEqual([]);
+        feed(a, 11, 12);
+        expect(j.recentHits(address).map((h) => h.at), `${way} ${a}`).toEqual([11, 12]);
+        feed(a, 13);
+        expect(offences.at(-1)?.[0].address).toBe(address);
+        expect(offences.at(-1)?.[1].map((h) => h.at)).toEqual([11, 12, 13]);
+      }
+      expect(offences).toHaveLength(2);
+    }
+  });
+
   it('decides every line as the same jail asking by text: counters, offences, hits and recent lines alike', () => {
     const whitelist = ['192.0.2.0/24', '127.0.0.1', '2001:db8::bad'].map((t) => parseCidr(t)!);
     const fast = jail(true, whitelist), plain = jail(false, whitelist);

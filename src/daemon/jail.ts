@@ -103,12 +103,15 @@ export function createJail(p: JailParts): Jail {
 
   /** A hit's time: the line's own where the jail goes by line times and the line has one, else when it was read. */
   const hitTime = (time: number | undefined, receivedAt: number): number => (useLineTime && time !== undefined ? time : receivedAt);
+  /** Whether a hit of `address` at `at` comes after its pardon, if it has one. */
+  const afterPardon = (address: Address, at: number): boolean => {
+    const pardoned = pardons.get(address);
+    return pardoned === undefined || at > pardoned;
+  };
   /** When the hit of `address` at `at` counts: not before a pardon of its address. */
   const counts = (address: Address, at: number): boolean => {
     if (at > newestAt) newestAt = at;
-    if (pardons.size === 0) return true;
-    const pardoned = pardons.get(address);
-    return pardoned === undefined || at > pardoned;
+    return pardons.size === 0 || afterPardon(address, at);
   };
   const offend = (offence: Offence | undefined, address: Address): void => {
     if (!offence) return;
@@ -167,15 +170,19 @@ export function createJail(p: JailParts): Jail {
     const v4 = found.v4;
     if (bannedIPv4(v4)) return;
     if (whitelist.hasIPv4(v4)) { counters.whitelisted++; return; }
-    const address = interner.ofIPv4(v4);
     const line = bytes === undefined ? currentLine() : undefined;
     const at = hitTime(time, line === undefined ? bytesAt : line.receivedAt);
-    if (!counts(address, at)) return;
+    // The ring and the tracker take the address as its value: its text is made only for a pardon to look up,
+    // an offence, or a tracker that takes no number (a flood of new addresses: one text per hit otherwise).
+    if (at > newestAt) newestAt = at;
+    if (pardons.size > 0 && !afterPardon(interner.ofIPv4(v4), at)) return;
     // On the bytes path the line's bytes go into the ring as they are: no string is made of a hit.
-    if (line === undefined) recent.addBytes(address, at, r, bytes!, from, to);
-    else recent.add(address, at, r, line.text);
-    // The tracker by number where it can: no Hit, and no parse of the address's text again.
-    offend(recordIPv4 !== undefined ? recordIPv4(v4, name, at) : tracker.record({ address, jail: name, at, line: line?.text ?? '', rule: r }), address);
+    if (line === undefined) recent.addBytes(v4, at, r, bytes!, from, to);
+    else recent.add(v4, at, r, line.text);
+    const offence = recordIPv4 !== undefined
+      ? recordIPv4(v4, name, at)
+      : tracker.record({ address: interner.ofIPv4(v4), jail: name, at, line: line?.text ?? '', rule: r });
+    if (offence !== undefined) offend(offence, offence.address);
   };
 
   const handleScanned = (lines: readonly LogLine[], entry: NonNullable<typeof scan>): void => {

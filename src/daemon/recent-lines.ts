@@ -1,5 +1,5 @@
-import type { Address } from '../core/address.js';
-import { hashText as hashOf } from '../core/hash.js';
+import { parseIPv4Span, type Address } from '../core/address.js';
+import { fmix32, HASH_SEED, hashText } from '../core/hash.js';
 import type { Hit } from '../core/types.js';
 
 /**
@@ -17,9 +17,13 @@ import type { Hit } from '../core/types.js';
  * hits come (an idle daemon keeps a few kilobytes per jail).
  */
 export interface RecentLines {
-  add(address: Address, at: number, rule: number, line: string): void;
+  /**
+   * Files a hit of `address`, or of the IPv4 address whose 32-bit value it is: a jail that read the address as
+   * a number makes no text of it (the same address's hits, as text or as number, are one chain).
+   */
+  add(address: Address | number, at: number, rule: number, line: string): void;
   /** `add` for a line given as the ASCII bytes `b[start, end)` (the bytes path): copied, never decoded. */
-  addBytes(address: Address, at: number, rule: number, b: Buffer, start: number, end: number): void;
+  addBytes(address: Address | number, at: number, rule: number, b: Buffer, start: number, end: number): void;
   /** The newest `perAddress` hits of `address` still held, oldest first. */
   of(address: Address): Hit[];
   /** `of`, then forgets `address`: its next hit starts a new chain. */
@@ -49,13 +53,23 @@ const WIDE = /[^\x00-\xff]/;
 /** The most bytes a wide line's UTF-8 can take: three per UTF-16 unit (a surrogate pair's four bytes are two units). */
 const UTF8_PER_UNIT = 3;
 
+/** An address as the ring files it: an IPv4 address by its 32-bit value, any other by its text. */
+type Key = Address | number;
+const keyOf = (address: Address | number): Key => {
+  if (typeof address === 'number') return address;
+  const v4 = parseIPv4Span(address, 0, address.length);
+  return v4 >= 0 ? v4 : address;
+};
+/** A key's hash under this process's secret (core/hash.ts); an IPv4 address's costs no walk over its text. */
+const hashOf = (k: Key): number => (typeof k === 'number' ? fmix32(k ^ HASH_SEED) : hashText(k));
+
 export function createRecentLines(jail: string, perAddress: number, limits: RecentLinesLimits = RECENT_LIMITS): RecentLines {
   const maxSlots = Math.max(1, Math.floor(limits.slots));
   const maxBytes = Math.max(64, Math.floor(limits.bytes));
   // Per slot. Hits are numbered in the order they come; hit `s` lives in slot `s % slots`, which hits
   // `s + slots`, `s + 2 * slots`… reuse, so the slots hold hits `seq - slots` to `seq - 1`.
   let slots = Math.min(FIRST_SLOTS, maxSlots);
-  let owner: (Address | undefined)[] = new Array<Address | undefined>(slots).fill(undefined);
+  let owner: (Key | undefined)[] = new Array<Key | undefined>(slots).fill(undefined);
   /** Sequence number of the address's hit before this one, -1 for none. */
   let prev = new Float64Array(slots);
   let atOf = new Float64Array(slots);
@@ -88,11 +102,11 @@ export function createRecentLines(jail: string, perAddress: number, limits: Rece
   let mask = index.length / 2 - 1;
   let indexed = 0;
   /** Where `address`, whose hash is `h`, is in the index, or -1. */
-  const find = (address: Address, h: number): number => {
+  const find = (key: Key, h: number): number => {
     for (let p = h & mask; ; p = (p + 1) & mask) {
       const v = index[2 * p]!;
       if (v === 0) return -1;
-      if (index[2 * p + 1] === h && owner[v - 1] === address) return p;
+      if (index[2 * p + 1] === h && owner[v - 1] === key) return p;
     }
   };
   /** Where `slot`, whose owner's hash is `h`, is in the index (it is its owner's newest hit), or -1. */
@@ -111,8 +125,8 @@ export function createRecentLines(jail: string, perAddress: number, limits: Rece
     index[2 * p + 1] = h;
   };
   /** The sequence number of the newest hit of `address`, or -1. */
-  const lastOf = (address: Address): number => {
-    const p = find(address, hashOf(address));
+  const lastOf = (key: Key): number => {
+    const p = find(key, hashOf(key));
     return p < 0 ? -1 : seqOf[index[2 * p]! - 1]!;
   };
   /** Takes the place `p` out of the index, pulling later members of its probe run back where they may go. */
@@ -130,7 +144,8 @@ export function createRecentLines(jail: string, perAddress: number, limits: Rece
     indexed--;
   };
   const forget = (address: Address): void => {
-    const p = find(address, hashOf(address));
+    const key = keyOf(address);
+    const p = find(key, hashOf(key));
     if (p >= 0) removeAt(p);
   };
 
@@ -142,7 +157,7 @@ export function createRecentLines(jail: string, perAddress: number, limits: Rece
     mask = index.length / 2 - 1;
     for (let q = 0; q < old.length; q += 2) if (old[q] !== 0) insert(old[q]! - 1, old[q + 1]!);
     const widen = <T extends Float64Array | Int32Array | Uint8Array>(a: T, make: (len: number) => T): T => { const b = make(n); b.set(a); return b; };
-    owner = [...owner, ...new Array<Address | undefined>(n - slots).fill(undefined)];
+    owner = [...owner, ...new Array<Key | undefined>(n - slots).fill(undefined)];
     prev = widen(prev, (l) => new Float64Array(l));
     seqOf = widen(seqOf, (l) => new Float64Array(l));
     hashes = widen(hashes, (l) => new Int32Array(l));
@@ -174,7 +189,7 @@ export function createRecentLines(jail: string, perAddress: number, limits: Rece
 
   const of = (address: Address): Hit[] => {
     const out: Hit[] = [];
-    for (let s = lastOf(address); out.length < perAddress && held(s); s = prev[s % slots]!) {
+    for (let s = lastOf(keyOf(address)); out.length < perAddress && held(s); s = prev[s % slots]!) {
       const slot = s % slots;
       const from = startOf[slot]! % ring.length, to = from + lengthOf[slot]!;
       const line = utf8Of[slot] === 1 ? ring.toString('utf8', from, to) : ring.toString('latin1', from, to);
@@ -184,7 +199,7 @@ export function createRecentLines(jail: string, perAddress: number, limits: Rece
   };
 
   /** Files the hit of `address` whose line's `n` bytes (UTF-8 when `utf8`) were just written at `start` (counted like `written`). */
-  const keep = (address: Address, at: number, rule: number, start: number, n: number, utf8: boolean): void => {
+  const keep = (key: Key, at: number, rule: number, start: number, n: number, utf8: boolean): void => {
     if (seq === slots && slots < maxSlots) growSlots();
     const slot = seq % slots;
     // The oldest hit, `seq - slots`, gives way; when it was its address's newest, the address has nothing left.
@@ -193,10 +208,10 @@ export function createRecentLines(jail: string, perAddress: number, limits: Rece
       if (p >= 0) removeAt(p);
     }
     written = start + n;
-    const h = hashOf(address);
-    const p = find(address, h);
+    const h = hashOf(key);
+    const p = find(key, h);
     prev[slot] = p < 0 ? -1 : seqOf[index[2 * p]! - 1]!;
-    owner[slot] = address;
+    owner[slot] = key;
     hashes[slot] = h;
     seqOf[slot] = seq;
     atOf[slot] = at;
@@ -220,18 +235,18 @@ export function createRecentLines(jail: string, perAddress: number, limits: Rece
       if (!WIDE.test(line)) {
         const text = line.length > maxBytes ? line.slice(0, maxBytes) : line;
         const start = place(text.length);
-        keep(address, at, rule, start, ring.write(text, start % ring.length, 'latin1'), false);
+        keep(keyOf(address), at, rule, start, ring.write(text, start % ring.length, 'latin1'), false);
         return;
       }
       const text = UTF8_PER_UNIT * line.length > maxBytes ? line.slice(0, Math.floor(maxBytes / UTF8_PER_UNIT)) : line;
       const start = place(UTF8_PER_UNIT * text.length);
-      keep(address, at, rule, start, ring.write(text, start % ring.length, 'utf8'), true);
+      keep(keyOf(address), at, rule, start, ring.write(text, start % ring.length, 'utf8'), true);
     },
     addBytes(address, at, rule, b, from, to) {
       const n = Math.min(to - from, maxBytes);
       const start = place(n);
       b.copy(ring, start % ring.length, from, from + n);
-      keep(address, at, rule, start, n, false);
+      keep(keyOf(address), at, rule, start, n, false);
     },
     of,
     take(address) {
