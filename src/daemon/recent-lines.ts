@@ -53,12 +53,16 @@ const WIDE = /[^\x00-\xff]/;
 /** The most bytes a wide line's UTF-8 can take: three per UTF-16 unit (a surrogate pair's four bytes are two units). */
 const UTF8_PER_UNIT = 3;
 
-/** An address as the ring files it: an IPv4 address by its 32-bit value, any other by its text. */
+/**
+ * An address as the ring files it: an IPv4 address by its 32-bit value, any other by its text. The value as a
+ * signed 32-bit integer, which V8 keeps in the slot's array as it is, where one of 2^31 or more (128.0.0.0 and
+ * up) would be a heap number made for every hit.
+ */
 type Key = Address | number;
 const keyOf = (address: Address | number): Key => {
-  if (typeof address === 'number') return address;
+  if (typeof address === 'number') return address | 0;
   const v4 = parseIPv4Span(address, 0, address.length);
-  return v4 >= 0 ? v4 : address;
+  return v4 >= 0 ? v4 | 0 : address;
 };
 /** A key's hash under this process's secret (core/hash.ts); an IPv4 address's costs no walk over its text. */
 const hashOf = (k: Key): number => (typeof k === 'number' ? fmix32(k ^ HASH_SEED) : hashText(k));
