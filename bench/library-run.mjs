@@ -31,7 +31,7 @@ const args = process.argv.slice(2);
 const perJail = args.includes('--per-jail');
 const matchOnly = args.includes('--match-only');
 const [file, ...only] = args.filter((a) => a !== '--per-jail' && a !== '--match-only');
-if (!file) { process.stderr.write('usage: node bench/library-run.mjs [--per-jail] FILE [FILTER...]\n'); process.exit(2); }
+if (!file) { process.stderr.write('usage: node bench/library-run.mjs [--per-jail] [--match-only] FILE [FILTER...]\n'); process.exit(2); }
 const names = only.length > 0 ? only
   : readdirSync(shippedFiltersDir).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -5)).sort();
 

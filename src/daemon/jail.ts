@@ -103,15 +103,16 @@ export function createJail(p: JailParts): Jail {
 
   /** A hit's time: the line's own where the jail goes by line times and the line has one, else when it was read. */
   const hitTime = (time: number | undefined, receivedAt: number): number => (useLineTime && time !== undefined ? time : receivedAt);
-  /** Whether a hit of `address` at `at` comes after its pardon, if it has one. */
-  const afterPardon = (address: Address, at: number): boolean => {
-    const pardoned = pardons.get(address);
-    return pardoned === undefined || at > pardoned;
-  };
-  /** When the hit of `address` at `at` counts: not before a pardon of its address. */
-  const counts = (address: Address, at: number): boolean => {
+  const interner = sharedInterner();
+  /**
+   * When the hit of `address` (or of the IPv4 address whose value it is) at `at` counts: not before a pardon
+   * of its address. An IPv4 value's text is made only when there is a pardon to look it up in.
+   */
+  const counts = (address: Address | number, at: number): boolean => {
     if (at > newestAt) newestAt = at;
-    return pardons.size === 0 || afterPardon(address, at);
+    if (pardons.size === 0) return true;
+    const pardoned = pardons.get(typeof address === 'number' ? interner.ofIPv4(address) : address);
+    return pardoned === undefined || at > pardoned;
   };
   const offend = (offence: Offence | undefined, address: Address): void => {
     if (!offence) return;
@@ -141,7 +142,6 @@ export function createJail(p: JailParts): Jail {
   // of a banned address (most of an attack's) then costs no string, no Match and no Set lookup of a string.
   const scan = p.isBannedIPv4 === undefined ? undefined : scanIPv4LineOf(filter);
   const bannedIPv4 = p.isBannedIPv4 ?? ((): boolean => false);
-  const interner = sharedInterner();
   const found: IPv4Hit = { v4: 0, time: 0, address: '' as Address, rule: 0 };
   const recordIPv4 = tracker.recordIPv4?.bind(tracker);
 
@@ -174,8 +174,7 @@ export function createJail(p: JailParts): Jail {
     const at = hitTime(time, line === undefined ? bytesAt : line.receivedAt);
     // The ring and the tracker take the address as its value: its text is made only for a pardon to look up,
     // an offence, or a tracker that takes no number (a flood of new addresses: one text per hit otherwise).
-    if (at > newestAt) newestAt = at;
-    if (pardons.size > 0 && !afterPardon(interner.ofIPv4(v4), at)) return;
+    if (!counts(v4, at)) return;
     // On the bytes path the line's bytes go into the ring as they are: no string is made of a hit.
     if (line === undefined) recent.addBytes(v4, at, r, bytes!, from, to);
     else recent.add(v4, at, r, line.text);
