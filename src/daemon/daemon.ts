@@ -208,7 +208,8 @@ export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
     quiet?.lines();
     routerOf(source)?.deliver(lines);
   }, (source) => {
-    // A source with one jail whose filter reads bytes: its lines are decided before any string is made of them.
+    // A source with a jail whose filter reads bytes: its lines are routed, and that jail's decided, before any
+    // string is made of them (router-bytes.ts).
     const take = routerOf(source)?.take;
     if (take !== undefined) quiet?.lines();
     return take;

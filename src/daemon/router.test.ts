@@ -11,6 +11,7 @@ import { loadFilterFile, parseSamples, shippedFiltersDir } from '../filters/load
 import { programWord, requiresSyslogHead } from '../filters/program.js';
 import { createTracker } from '../trackers/index.js';
 import { createJail, type Jail } from './jail.js';
+import { createLineSplitter, type LineSplitter } from '../sources/line-splitter.js';
 import { createLineRouter } from './router.js';
 
 // The router may only leave out lines a filter cannot match. Every shipped filter (all modes on) as a jail,
@@ -60,7 +61,8 @@ function variants(line: string, rnd: () => number): string[] {
 
 interface Run { jails: Jail[]; seen: Map<string, string[]>; offences: string[] }
 
-function build(): Run {
+/** Every shipped filter as a jail; those named in `bare` keep their own filter (and so its bytes entry), unrecorded. */
+function build(bare: readonly string[] = []): Run {
   const seen = new Map<string, string[]>();
   const offences: string[] = [];
   const jails = names.map((name) => {
@@ -71,7 +73,7 @@ function build(): Run {
     const log: string[] = [];
     seen.set(name, log);
     const inner = compiled.value;
-    const filter: Filter = { ...inner, match: (line) => {
+    const filter: Filter = bare.includes(name) ? inner : { ...inner, match: (line) => {
       const m = inner.match(line);
       if (m) log.push(`${m.rule} ${m.address} ${line}`);
       return m;
@@ -79,7 +81,7 @@ function build(): Run {
     return createJail({
       config: { name, useLineTime: false } as Jail['config'], filter, sources: [], actions: [], notifiers: [],
       tracker: createTracker(DEFAULTS.tracker, { clock: { now: () => 0, setTimer: () => () => {} } }),
-      whitelist: createCidrSet([]), hitsPerAddress: 3, isBanned: () => false,
+      whitelist: createCidrSet([]), hitsPerAddress: 3, isBanned: () => false, isBannedIPv4: () => false,
       onOffence: (o) => { offences.push(`${o.jail} ${o.address}`); },
     });
   });
@@ -114,14 +116,60 @@ describe('the line router', () => {
     expect([...routed.seen.values()].every((l) => l.length > 0)).toBe(true);
   });
 
-  it('lets the one jail of a source take its lines as bytes, where that jail can, and no jail of two', () => {
+  it('lets the one jail of a source take its lines as bytes, and routes bytes where a jail of several can', () => {
     const bytes = (j: Jail): Jail => ({ ...j, takeBytes: () => undefined });
     const run = build();
     const [a, b] = [run.jails[0]!, run.jails[1]!];
     const one = bytes(a);
     expect(createLineRouter([one]).take).toBe(one.takeBytes);
     expect(createLineRouter([{ ...a, takeBytes: undefined }]).take).toBeUndefined();
-    expect(createLineRouter([bytes(a), bytes(b)]).take).toBeUndefined();
+    expect(createLineRouter([a, b]).take).toBeUndefined();
+    expect(createLineRouter([a, bytes(b)]).take?.end).toBeTypeOf('function');
+  });
+
+  it('gives every jail the same matches and counters through the bytes router as reading every line', () => {
+    const rnd = seededRandom(10);
+    const lines = [1, 2, 3].flatMap(() => samples.flatMap((s) => variants(s, rnd)));
+    // The file source's view of them: chunks of a few hundred lines, split by the line splitter.
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < lines.length; i += 300) chunks.push(Buffer.from(`${lines.slice(i, i + 300).join('\n')}\n`));
+    const split = (): LineSplitter => createLineSplitter(DEFAULTS.maxLineLength, { overlong: 0, binary: 0, invalid: 0 });
+    const batch = (texts: readonly string[]): LogLine[] => texts.map((text) => ({ text, source: 'test', receivedAt: 0 }));
+
+    const every = build(['sshd']);
+    const text = split();
+    for (const c of chunks) for (const j of every.jails) j.handle(batch(text.push(c)));
+
+    const routed = build(['sshd']);
+    const sshd = routed.jails.findIndex((j) => j.name === 'sshd');
+    let asBytes = 0;
+    const inner = routed.jails[sshd]!;
+    expect(inner.takeBytes).toBeDefined();
+    routed.jails[sshd] = { ...inner, takeBytes: (b, s, e, source, at) => { asBytes++; inner.takeBytes!(b, s, e, source, at); } };
+    const router = createLineRouter(routed.jails);
+    const take = router.take!;
+    const splitter = split();
+    for (const c of chunks) {
+      // As the file follower hands them on: the lines taken as text go on before the next line taken as bytes.
+      let pending: string[] = [];
+      const before = (): void => { if (pending.length > 0) router.deliver(batch(pending)); pending = []; };
+      splitter.push(c, { take: (b, s, e) => { before(); take(b, s, e, 'test', 0); return true; }, text: (l) => { pending.push(l); } });
+      before();
+      take.end?.();
+    }
+
+    for (const name of names) expect(routed.seen.get(name), name).toEqual(every.seen.get(name));
+    const byJail = (run: Run): string[] => [...run.offences].sort();
+    expect(byJail(routed)).toEqual(byJail(every));
+    expect(routed.jails.map((j) => j.counters)).toEqual(every.jails.map((j) => j.counters));
+    expect(routed.jails[sshd]!.filter.counters.perRule).toEqual(every.jails[sshd]!.filter.counters.perRule);
+    // It means something only if many lines went as bytes (the sshd jail's, and those without a certain head
+    // it is given), pam-generic (no programs) was spared most of them, and both matched plenty.
+    expect(asBytes).toBeGreaterThan(lines.length * 0.2);
+    const pam = names.indexOf('pam-generic');
+    expect(routed.jails[pam]!.filter.counters.lines).toBeLessThan(every.jails[pam]!.filter.counters.lines * 0.5);
+    expect(routed.jails[sshd]!.counters.matched).toBeGreaterThan(1000);
+    expect(routed.jails[pam]!.counters.matched).toBeGreaterThan(100);
   });
 
   it('offers a line to a filter only for its exact program word', () => {
@@ -132,6 +180,20 @@ describe('the line router', () => {
     const programs = ['sshd', 'sshd-session[2]', 'sshd_x', 'sshdx', 'sshd2', 'ssh', 'xsshd', 'SSHD', 'postfix/smtpd'];
     createLineRouter(jails).deliver(programs.map((p) => ({ text: `Nov 25 16:55:59 h ${p}: y`, source: 's', receivedAt: 0 })));
     expect(got).toEqual(['Nov 25 16:55:59 h sshd: y', 'Nov 25 16:55:59 h sshd-session[2]: y']);
+
+    // The same read from the bytes; a line ends where it is said to, whatever bytes follow.
+    const bytes: string[] = [];
+    const taker = { ...sshd, handle: () => {}, takeBytes: (b: Buffer, s: number, e: number) => { bytes.push(b.toString('latin1', s, e)); } };
+    const take = createLineRouter([jails[0]!, taker]).take!;
+    for (const p of programs) {
+      const b = Buffer.from(`Nov 25 16:55:59 h ${p}: y\n`);
+      take(b, 0, b.length - 1, 's', 0);
+    }
+    for (const [line, cut] of [['Nov 25 16:55:59 h sshdx', 1], ['Nov 25 16:55:59 h sshd', 1], ['Nov 25 16:55:59 h sshd', 0]] as const) {
+      take(Buffer.from(line), 0, line.length - cut, 's', 0);
+    }
+    take.end?.();
+    expect(bytes).toEqual([...got, 'Nov 25 16:55:59 h sshd', 'Nov 25 16:55:59 h sshd']);
   });
 
   it('offers a filter with no programs and no syslog prefix every line', () => {

@@ -1,7 +1,8 @@
 import type { LogLine } from '../core/types.js';
 import { hasSyslogHead, isWordUnit, programWordStart } from '../filters/program.js';
-import type { Source } from '../sources/source.js';
+import type { Source, TakeBytes } from '../sources/source.js';
 import type { Jail } from './jail.js';
+import { createBytesRouter } from './router-bytes.js';
 
 /**
  * Hands the lines of one source to the jails that read it, reading each line's head once (filters/program.ts)
@@ -17,13 +18,27 @@ export interface LineRouter {
   /** Synchronous and never throws (as `Jail.handle`). */
   deliver(lines: readonly LogLine[]): void;
   /**
-   * Present when the source has one reader, whose jail takes lines as bytes (`Jail.takeBytes`): hands it
-   * the line `b[start, end)` before any string is made of it. Synchronous and never throws.
+   * Present when a jail of the source takes lines as bytes (`Jail.takeBytes`): hands on the line
+   * `b[start, end)` before any string is made of it. With one jail, that jail's own `takeBytes`; with more,
+   * see router-bytes.ts. Synchronous and never throws.
    */
-  readonly take?: (b: Buffer, start: number, end: number, source: string, receivedAt: number) => void;
+  readonly take?: TakeBytes;
 }
 
-export function createLineRouter(jails: readonly Jail[]): LineRouter {
+/** Which jails a line goes to, by what its head says; every list holds jail indexes in the order given. */
+export interface Routes {
+  /** A line without a certain head but with some `<SYSLOG>` head. */
+  readonly all: readonly number[];
+  /** A line with no `<SYSLOG>` head at all. */
+  readonly noHead: readonly number[];
+  /** The jails of the program word starting at `at` in `text`, or of the unit `at` of `b` before `end`. */
+  named(text: string, at: number): readonly number[];
+  namedBytes(b: Uint8Array, at: number, end: number): readonly number[];
+  /** The jails of a line given as text. */
+  ofText(text: string): readonly number[];
+}
+
+function createRoutes(jails: readonly Jail[]): Routes {
   const indexes = (keep: (j: Jail) => boolean): number[] => jails.flatMap((j, i) => (keep(j) ? [i] : []));
   const all = indexes(() => true);
   const unnamed = indexes((j) => j.filter.programs === undefined);
@@ -38,7 +53,6 @@ export function createLineRouter(jails: readonly Jail[]): LineRouter {
   }
   // An empty word (a program named "(sd-pam)"): load.ts refuses such a name in `programs:`, kept exact anyway.
   const empty = indexes((j) => j.filter.programs === undefined || j.filter.programs.includes(''));
-  /** The jails for the line whose program word starts at `at`: those of its word, or those that name none. */
   const named = (text: string, at: number): number[] => {
     const first = text.charCodeAt(at);
     if (!isWordUnit(first)) return empty;
@@ -54,22 +68,52 @@ export function createLineRouter(jails: readonly Jail[]): LineRouter {
     }
     return unnamed;
   };
+  // As `named`, on ASCII bytes (a byte is then the unit the text would have); nothing at or past `end` is read.
+  const namedBytes = (b: Uint8Array, at: number, end: number): number[] => {
+    const first = at < end ? b[at]! : NaN;
+    if (!isWordUnit(first)) return empty;
+    const list = byFirst[first];
+    if (list !== undefined) {
+      next: for (const { word, to } of list) {
+        const n = word.length;
+        if (at + n > end || (at + n < end && isWordUnit(b[at + n]!))) continue;
+        for (let i = 1; i < n; i++) if (b[at + i] !== word.charCodeAt(i)) continue next;
+        return to;
+      }
+    }
+    return unnamed;
+  };
+  const ofText = (text: string): number[] => {
+    const at = programWordStart(text);
+    return at >= 0 ? named(text, at) : hasSyslogHead(text) ? all : noHead;
+  };
+  return { all, noHead, named, namedBytes, ofText };
+}
+
+export function createLineRouter(jails: readonly Jail[]): LineRouter {
   // One jail, or no filter that says what it reads: the heads would be read for nothing.
-  if (jails.length < 2 || (unnamed.length === jails.length && noHead.length === jails.length)) {
+  if (jails.length < 2 || jails.every((j) => j.filter.programs === undefined && j.filter.syslogOnly !== true)) {
     const take = jails.length === 1 ? jails[0]!.takeBytes : undefined;
     return { deliver: (lines) => { for (const j of jails) j.handle(lines); }, ...(take === undefined ? {} : { take }) };
   }
-
+  const routes = createRoutes(jails);
+  const deliverText = (lines: readonly LogLine[]): void => {
+    const shares: LogLine[][] = jails.map(() => []);
+    for (const line of lines) {
+      const to = routes.ofText(line.text);
+      for (let k = 0; k < to.length; k++) shares[to[k]!]!.push(line);
+    }
+    for (let i = 0; i < jails.length; i++) jails[i]!.handle(shares[i]!, lines.length);
+  };
+  const bytes = createBytesRouter(jails, routes);
+  if (bytes === undefined) return { deliver: deliverText };
   return {
+    // What the bytes router holds back came first: it goes on before these lines, to keep each jail's order.
     deliver(lines) {
-      const shares: LogLine[][] = jails.map(() => []);
-      for (const line of lines) {
-        const at = programWordStart(line.text);
-        const to = at >= 0 ? named(line.text, at) : hasSyslogHead(line.text) ? all : noHead;
-        for (let k = 0; k < to.length; k++) shares[to[k]!]!.push(line);
-      }
-      for (let i = 0; i < jails.length; i++) jails[i]!.handle(shares[i]!, lines.length);
+      bytes.end();
+      deliverText(lines);
     },
+    take: bytes,
   };
 }
 

@@ -221,6 +221,7 @@ export function compileFilter(def: FilterDef, options: CompileOptions): Result<F
 
   const routed = {
     ...(def.programs === undefined ? {} : { programs: programWords(def.programs) }),
+    ...(def.prefilter === undefined ? {} : { prefilter: def.prefilter }),
     ...(requiresSyslogHead(def.prefix) ? { syslogOnly: true } : {}),
   };
   const filter: Filter = { name: def.name, rules, ruleInfo, counters, match, ...routed };

@@ -62,6 +62,11 @@ export interface Filter {
    * that lets `match` accept more lines must drop it.
    */
   readonly programs?: readonly string[];
+  /**
+   * Every line this filter can match holds one of these texts (its `prefilter:`): a router may leave out a line
+   * that holds none (daemon/router.ts). A wrapper that lets `match` accept more lines must drop it.
+   */
+  readonly prefilter?: readonly string[];
   /** Every line this filter can match starts with a `<SYSLOG>` head (its prefix says so: filters/program.ts). */
   readonly syslogOnly?: boolean;
   /** Called unbound (a jail reads it once): it must not use `this`. */

@@ -162,6 +162,11 @@ export function createFileFollower(path: string, readFromStart: boolean, ctx: Fo
         text: (line) => { pending.push(line); },
       });
       before();
+      try {
+        take.end?.();
+      } catch (e) {
+        report('Cannot hand on lines from', e);
+      }
     }
     note(file);
   };

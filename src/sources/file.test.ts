@@ -37,27 +37,30 @@ describe('file source', () => {
     expect(r.source.counters.lines).toBe(20);
   });
 
-  it('hands the lines it can to a taker of bytes, and the others as text between them, in the order of the file', async () => {
+  it('hands the lines it can to a taker of bytes, and the others as text between them, in the order of the file, then says the chunk ended', async () => {
     writeFileSync(h.file, '');
     const order: string[] = [];
     const seen: Array<{ from: string; at: number }> = [];
     let taking = true;
     const source = createFileSource({ path: h.file, pollIntervalMs: 50 }, sourceDeps(h.positions));
     const ctl = new AbortController();
-    await source.start((batch) => { for (const l of batch) order.push(`text:${l.text}`); }, ctl.signal, () => (taking
-      ? (b, start, end, from, at) => { order.push(`bytes:${b.toString('latin1', start, end)}`); seen.push({ from, at }); }
-      : undefined));
+    const taker = Object.assign((b: Buffer, start: number, end: number, from: string, at: number) => {
+      order.push(`bytes:${b.toString('latin1', start, end)}`);
+      seen.push({ from, at });
+    }, { end: () => { order.push('end'); } });
+    await source.start((batch) => { for (const l of batch) order.push(`text:${l.text}`); }, ctl.signal, () => (taking ? taker : undefined));
     try {
       // A line that is not ASCII and one with a NUL (dropped, counted) among them, and a line cut across two reads.
       appendFileSync(h.file, `${lines('a 1', 'b \u00e9 2', 'c 3', 'd\u00004', 'e 5')}f `);
-      await until(() => order.length >= 4);
-      appendFileSync(h.file, '6\n');
       await until(() => order.length >= 5);
+      appendFileSync(h.file, '6\n');
+      await until(() => order.length >= 7);
       taking = false;
       appendFileSync(h.file, lines('g 7'));
-      await until(() => order.length >= 6);
+      await until(() => order.length >= 8);
       await settle();
-      expect(order).toEqual(['bytes:a 1', 'text:b \u00e9 2', 'bytes:c 3', 'bytes:e 5', 'bytes:f 6', 'text:g 7']);
+      // The taker is told where each chunk ends, once its lines have all been handed on.
+      expect(order).toEqual(['bytes:a 1', 'text:b \u00e9 2', 'bytes:c 3', 'bytes:e 5', 'end', 'bytes:f 6', 'end', 'text:g 7']);
       expect(seen.every((s) => s.from === `file:${h.file}` && s.at > 0)).toBe(true);
       expect(source.counters.lines).toBe(6);
       expect(source.counters.binary).toBe(1);

@@ -43,7 +43,13 @@ export interface SourceDeps {
  * is within the cap, and `b` is reused afterwards; `source` and `receivedAt` as in LogLine. Synchronous; must
  * not throw.
  */
-export type TakeBytes = (b: Buffer, start: number, end: number, source: string, receivedAt: number) => void;
+export type TakeBytes = ((b: Buffer, start: number, end: number, source: string, receivedAt: number) => void) & {
+  /**
+   * Called once the chunk's lines have all been handed on (as bytes or as text), where the taker holds some
+   * back to hand on together (daemon/router.ts): it hands them on now. Synchronous; must not throw.
+   */
+  readonly end?: () => void;
+};
 
 /**
  * A log source. `start` delivers whole lines only, in batches, in order, and resolves once the source is

@@ -1,0 +1,101 @@
+import type { LogLine } from '../core/types.js';
+import { programWordStartBytes } from '../filters/program-bytes.js';
+import type { TakeBytes } from '../sources/source.js';
+import type { Jail } from './jail.js';
+import type { Routes } from './router.js';
+
+/** The bytes entry of a router whose source several jails read: `end` is always there. */
+export type BytesRouter = TakeBytes & { readonly end: () => void };
+
+const NONE: readonly LogLine[] = [];
+
+/**
+ * Where several jails read one source and one of them takes lines as bytes (the sshd jail on auth.log, with
+ * pam-generic or others beside it): each line's head is read from its bytes (filters/program-bytes.ts), and
+ * the line goes to the jails the text router would give it to (router.ts), with no string made of it unless
+ * one of them needs one:
+ * - the jail that takes bytes gets the line at once, as bytes;
+ * - a jail whose filter names no program gets it only if it holds one of the filter's `prefilter` texts
+ *   (searched in the whole chunk, once per text and occurrence, not once per line);
+ * - every other jail gets the line as text, held with the chunk's other lines until `end` (or the next batch
+ *   of text), when each jail gets its share at once and counts the whole chunk as delivered.
+ * A line whose head the bytes do not make certain is read as text, as the text router reads it.
+ *
+ * Measured on 1,000,000 lines of the bench's sshd corpus (bench/library-run.mjs with the sshd and pam-generic
+ * jails): 0.83 → 0.66 s; with all 17 jails on the bench's mixed corpus 1.41 → 1.34 s.
+ */
+export function createBytesRouter(jails: readonly Jail[], routes: Routes): BytesRouter | undefined {
+  const taker = jails.findIndex((j) => j.takeBytes !== undefined);
+  const takeBytes = jails[taker]?.takeBytes;
+  if (takeBytes === undefined) return undefined;
+  const literals = jails.map((j) => (j.filter.programs === undefined && j.filter.prefilter !== undefined
+    ? j.filter.prefilter.map((t) => Buffer.from(t, 'utf8')) : undefined));
+  // Per jail and text, where the text next occurs in `scanned` at or after the line last asked about: -1
+  // nowhere, -2 not searched yet. Valid while the lines come in order from one buffer, which `end` closes.
+  const next = literals.map((list) => (list ?? []).map(() => -2));
+  let scanned: Uint8Array | undefined;
+  let shares: LogLine[][] = jails.map(() => []);
+  let held = 0;
+  let given = 0;
+
+  /** Whether the line `b[s, e)` holds one of jail `j`'s prefilter texts (or the jail has none to go by). */
+  const holds = (j: number, b: Buffer, s: number, e: number): boolean => {
+    const list = literals[j];
+    if (list === undefined) return true;
+    if (b !== scanned) {
+      scanned = b;
+      for (const at of next) at.fill(-2);
+    }
+    const at = next[j]!;
+    for (let k = 0; k < list.length; k++) {
+      let x = at[k]!;
+      if (x !== -1 && x < s) {
+        x = b.indexOf(list[k]!, s);
+        at[k] = x;
+      }
+      // An occurrence that starts in the line and runs past its end is taken as in it: the filter then decides.
+      if (x !== -1 && x < e) return true;
+    }
+    return false;
+  };
+
+  const take = (b: Buffer, start: number, end: number, source: string, receivedAt: number): void => {
+    held++;
+    const at = programWordStartBytes(b, start, end);
+    let text: string | undefined;
+    let to: readonly number[];
+    if (at >= 0) {
+      to = routes.namedBytes(b, at, end);
+    } else {
+      text = b.toString('latin1', start, end);
+      to = routes.ofText(text);
+    }
+    let line: LogLine | undefined;
+    for (let k = 0; k < to.length; k++) {
+      const j = to[k]!;
+      if (j === taker) {
+        given++;
+        takeBytes(b, start, end, source, receivedAt);
+      } else if (holds(j, b, start, end)) {
+        // The line is ASCII: its bytes read as Latin-1 are its text.
+        line ??= { text: text ?? b.toString('latin1', start, end), source, receivedAt };
+        shares[j]!.push(line);
+      }
+    }
+  };
+
+  const end = (): void => {
+    scanned = undefined;
+    if (held === 0) return;
+    const out = shares, n = held, bytes = given;
+    shares = jails.map(() => []);
+    held = 0;
+    given = 0;
+    for (let j = 0; j < jails.length; j++) {
+      if (j !== taker) jails[j]!.handle(out[j]!, n);
+      else if (n > bytes) jails[j]!.handle(NONE, n - bytes);
+    }
+  };
+
+  return Object.assign(take, { end });
+}
