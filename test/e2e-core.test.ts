@@ -1,5 +1,6 @@
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { cli } from './cli.js';
 import { recorder, sleep, sshdFailure, startDaemon, tempDir, until, type Daemon, type TempDir } from './daemon.js';
 
 /**
@@ -14,7 +15,9 @@ describe('the daemon, end to end', () => {
     dir?.cleanup();
   });
 
-  const setUp = (banTime: string): { config: string; log: string; rec: ReturnType<typeof recorder> } => {
+  /** A log file, a config with one jail per filter named, all reading it, and a command action recording `what`. */
+  type SetUp = { config: string; log: string; rec: ReturnType<typeof recorder> };
+  const setUp = (banTime: string, filters = ['sshd'], what = '{address}'): SetUp => {
     dir = tempDir('dd-e2e-');
     const rec = recorder(dir);
     const log = dir.file('auth.log');
@@ -30,12 +33,9 @@ describe('the daemon, end to end', () => {
       '  tracker: { type: window, max_failures: 5, period: 10m }',
       `  ban: { time: ${banTime} }`,
       'actions:',
-      `  record: { type: command, ban: [${rec.script}, ban, "{address}"], unban: [${rec.script}, unban, "{address}"] }`,
+      `  record: { type: command, ban: [${rec.script}, ban, "${what}"], unban: [${rec.script}, unban, "${what}"] }`,
       'jails:',
-      '  sshd:',
-      `    sources: [{ type: file, path: ${log} }]`,
-      '    filter: sshd',
-      '    actions: [record]',
+      ...filters.flatMap((f) => [`  ${f}:`, `    sources: [{ type: file, path: ${log} }]`, `    filter: ${f}`, '    actions: [record]']),
     ].join('\n'));
     return { config, log, rec };
   };
@@ -92,6 +92,31 @@ describe('the daemon, end to end', () => {
     expect(await until(() => rec.lines().includes('unban 203.0.113.90')), second.output()).toBe(true);
     expect(second.output()).toContain('lifted 1 that expired while stopped');
     expect(rec.lines()).toEqual(['ban 203.0.113.90', 'unban 203.0.113.90']);
+  });
+
+  it('runs two jails on one file, the sshd jail reading bytes, and each bans what its filter finds', async () => {
+    const { config, log, rec } = setUp('10m', ['sshd', 'pam-generic'], '{jail}/{address}');
+    const d = await start(config);
+    const head = sshdFailure('192.0.2.1').slice(0, 16);
+    const pam = (service: string, address: string): string =>
+      `${head}web1 ${service}: pam_unix(${service}:auth): authentication failure; logname= uid=0 euid=0 tty= ruser= rhost=${address}  user=root\n`;
+    // 203.0.113.31 fails at sshd only, 203.0.113.32 at su only (pam-generic's), 203.0.113.33 with sshd's PAM line,
+    // which both filters match; other programs' lines between them.
+    const lines: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      lines.push(sshdFailure('203.0.113.31'), pam('su', '203.0.113.32'), pam('sshd', '203.0.113.33'),
+        `${head}web1 CRON[12]: pam_unix(cron:session): session opened for user root\n`,
+        `${head}web1 sshd[7]: Accepted publickey for a from 192.0.2.9 port 2 ssh2\n`);
+    }
+    appendFileSync(log, lines.join(''));
+    expect(await until(() => rec.lines().length >= 4), d.output()).toBe(true);
+    await sleep(500);
+    expect([...rec.lines()].sort()).toEqual(
+      ['ban pam-generic/203.0.113.32', 'ban pam-generic/203.0.113.33', 'ban sshd/203.0.113.31', 'ban sshd/203.0.113.33']);
+    // Both jails count every line of the file as delivered, whichever way it reached them.
+    type Status = { jails: { name: string; counters: { lines: number; matched: number } }[] };
+    const status = JSON.parse((await cli(['status', '--json', '--socket', dir.file('control.sock')])).stdout) as Status;
+    expect(status.jails.map((j) => [j.name, j.counters.lines, j.counters.matched])).toEqual([['sshd', 25, 10], ['pam-generic', 25, 10]]);
   });
 
   it('refuses to start on a broken config and names file, line and key', async () => {
