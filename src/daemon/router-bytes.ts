@@ -16,7 +16,8 @@ const NONE: readonly LogLine[] = [];
  * one of them needs one:
  * - the jail that takes bytes gets the line at once, as bytes;
  * - a jail whose filter names no program gets it only if it holds one of the filter's `prefilter` texts
- *   (searched in the whole chunk, once per text and occurrence, not once per line);
+ *   (searched in the whole chunk, once per text and occurrence, not once per line), or always if the filter
+ *   has none;
  * - every other jail gets the line as text, held with the chunk's other lines until `end` (or the next batch
  *   of text), when each jail gets its share at once and counts the whole chunk as delivered.
  * A line whose head the bytes do not make certain is read as text, as the text router reads it.

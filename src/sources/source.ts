@@ -45,8 +45,10 @@ export interface SourceDeps {
  */
 export type TakeBytes = ((b: Buffer, start: number, end: number, source: string, receivedAt: number) => void) & {
   /**
-   * Called once the chunk's lines have all been handed on (as bytes or as text), where the taker holds some
-   * back to hand on together (daemon/router.ts): it hands them on now. Synchronous; must not throw.
+   * Called once the chunk's lines have all been handed on (as bytes or as text), before its buffer is reused,
+   * where the taker holds some back to hand on together (daemon/router-bytes.ts): it hands them on now. Until
+   * then the taker may rely on the lines of one buffer coming in the order of the buffer. Synchronous; must
+   * not throw.
    */
   readonly end?: () => void;
 };
