@@ -2,7 +2,7 @@
 // interleaved with the sample lines of every shipped filter, as on a host whose services all log to one
 // syslog file), through the daemon's hot path (bench/library-run.mjs). Bar: the naive loop + tracker on the
 // same file. Also the floor of that run, the 17 filters alone with nothing after the match (--match-only), and
-// the daemon's hot path with the sshd jail alone on the sshd corpus.
+// the daemon's hot path with the sshd jail alone on the sshd corpus, then with the pam-generic jail beside it.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mulberry32, sshCorpus, writeLines } from './corpus.mjs';
@@ -54,6 +54,8 @@ export async function libraryThroughput({ root, corpus, lines, runs, work, log }
     { name: `all ${filters} filters (mixed)`, command: `node bench/library-run.mjs MIXED (${filters} jails)`, argv: [node, harness, mixed], check: json },
     { name: `match only, ${filters} filters`, command: `node bench/library-run.mjs --match-only MIXED`, argv: [node, harness, '--match-only', mixed], check: json },
     { name: 'sshd jail (sshd corpus)', command: 'node bench/library-run.mjs FILE sshd', argv: [node, harness, corpus, 'sshd'], check: json },
+    // The commonest pair on one auth.log: what a second jail beside the sshd jail costs.
+    { name: 'sshd + pam-generic jails', command: 'node bench/library-run.mjs FILE sshd pam-generic', argv: [node, harness, corpus, 'sshd', 'pam-generic'], check: json },
   ];
   log(`filter library: ${filters} filters, mixed corpus of ${lines.toLocaleString('en')} lines (${samples.size} sample files), ${runs} runs`);
   const results = await interleave(tasks, runs, log);

@@ -45,7 +45,7 @@ export function formatReport(res) {
   if (res.sshd) out.push(...throughputTable(res.sshd, 'Match throughput, sshd corpus (whole process, start-up included)'), '');
   if (res.library) {
     out.push(...throughputTable(res.library.rows, `Filter library: daemon hot path (line splitter → jails), ${res.library.filters} filters`));
-    out.push('  (the sshd-jail row runs on the sshd corpus: compare it with naive+tracker in the table above)');
+    out.push('  (the last two rows run on the sshd corpus: compare them with naive+tracker in the table above)');
     const b = res.library.breakdown;
     if (b) {
       // One more run of all the jails, each jail's share timed: where the library's time goes.
