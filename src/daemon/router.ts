@@ -19,7 +19,7 @@ export interface LineRouter {
   deliver(lines: readonly LogLine[]): void;
   /**
    * Present when a jail of the source takes lines as bytes (`Jail.takeBytes`): hands on the line
-   * `b[start, end)` before any string is made of it. With one jail, that jail's own `takeBytes`; with more,
+   * `b[start, end)` before a string is made of it. With one jail, that jail's own `takeBytes`; with more,
    * see router-bytes.ts. Synchronous and never throws.
    */
   readonly take?: TakeBytes;
