@@ -25,17 +25,12 @@ export interface LineRouter {
   readonly take?: TakeBytes;
 }
 
-/** Which jails a line goes to, by what its head says; every list holds jail indexes in the order given. */
+/** Which jails a line goes to, by what its head says, as jail indexes in the order given. */
 export interface Routes {
-  /** A line without a certain head but with some `<SYSLOG>` head. */
-  readonly all: readonly number[];
-  /** A line with no `<SYSLOG>` head at all. */
-  readonly noHead: readonly number[];
-  /** The jails of the program word starting at `at` in `text`, or of the unit `at` of `b` before `end`. */
-  named(text: string, at: number): readonly number[];
-  namedBytes(b: Uint8Array, at: number, end: number): readonly number[];
   /** The jails of a line given as text. */
   ofText(text: string): readonly number[];
+  /** The jails of the ASCII line `b[…, end)` whose certain head ends at `at`, where its program word starts. */
+  namedBytes(b: Uint8Array, at: number, end: number): readonly number[];
 }
 
 function createRoutes(jails: readonly Jail[]): Routes {
@@ -69,6 +64,7 @@ function createRoutes(jails: readonly Jail[]): Routes {
     return unnamed;
   };
   // As `named`, on ASCII bytes (a byte is then the unit the text would have); nothing at or past `end` is read.
+  // Two loops, not one reading units through a function: that would be a call per unit of every line's word.
   const namedBytes = (b: Uint8Array, at: number, end: number): number[] => {
     const first = at < end ? b[at]! : NaN;
     if (!isWordUnit(first)) return empty;
@@ -87,7 +83,7 @@ function createRoutes(jails: readonly Jail[]): Routes {
     const at = programWordStart(text);
     return at >= 0 ? named(text, at) : hasSyslogHead(text) ? all : noHead;
   };
-  return { all, noHead, named, namedBytes, ofText };
+  return { ofText, namedBytes };
 }
 
 export function createLineRouter(jails: readonly Jail[]): LineRouter {
