@@ -274,6 +274,30 @@ describe.each([
     expect(p.fast.counters).toEqual(p.slow.counters);
   });
 
+  it('agrees through the bytes entry on many addresses other than IPv4, near misses among them', () => {
+    const p = pair(modes, withTime);
+    // 20,000 candidates, each back about three times among the others: IPv6 addresses, with a zone or not, and
+    // near misses (not an address, or one that folds to IPv4), which the reader must not take for each other.
+    const hex = (n: number): string => n.toString(16);
+    const pool = Array.from({ length: 20_000 }, (_, i) => {
+      const k = i % 5;
+      if (k === 0) return `2001:db8:${hex(i)}::${hex(rnd(65536))}`;
+      if (k === 1) return `2001:db8::${hex(i)}`;
+      if (k === 2) return `::ffff:192.0.${(i >> 8) & 255}.${i & 255}`;
+      if (k === 3) return `2001:db8:${hex(i)}::g${hex(rnd(16))}`;
+      return `fe80::${hex(i)}%eth${rnd(3)}`;
+    });
+    const messages = [
+      (a: string) => `Failed password for root from ${a} port 22 ssh2`,
+      (a: string) => `Invalid user admin from ${a}`,
+      (a: string) => `Connection closed by authenticating user root ${a} port 22 [preauth]`,
+    ];
+    const lines = Array.from({ length: 60_000 }, (_, i) =>
+      `Mar  1 00:${String((i >> 10) % 60).padStart(2, '0')}:00 web1 sshd[1]: ${pick(messages)(pick(pool))}`);
+    expect(compareBytes(p, lines, viaScanIPv4)).toEqual([]);
+    expect(p.fast.counters).toEqual(p.slow.counters);
+  });
+
   it('agrees on long hostile lines, and reads them in linear time', () => {
     const p = pair(modes, withTime);
     const head = 'Mar  1 00:00:00 web1 sshd[1]: ';
