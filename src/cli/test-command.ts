@@ -7,7 +7,7 @@ import { computeBan } from '../bans/policy.js';
 import { compileFilter } from '../filters/compile.js';
 import type { Offence } from '../core/types.js';
 import type { Filter, Match, RuleInfo } from '../filters/filter.js';
-import { NO_MATCH, OTHER_ADDRESS, scanIPv4Of, UNSURE, type IPv4Hit } from '../filters/fast/index.js';
+import { NO_KEY, NO_MATCH, OTHER_ADDRESS, scanIPv4Of, UNSURE, type IPv4Hit } from '../filters/fast/index.js';
 import { findFilter, loadFilterFile, parseFilterText, shippedFiltersDir } from '../filters/load.js';
 import { HOST_PATTERN } from '../filters/host.js';
 import { createTracker } from '../trackers/index.js';
@@ -164,14 +164,20 @@ export async function testCommand(argv: readonly string[], io: Io): Promise<numb
 
   const recordTracked4 = tracker.recordTrackedIPv4?.bind(tracker);
   const recordTracked = tracker.recordTracked?.bind(tracker);
-  /** What the daemon would do with a failure of `address` (or, without it, the IPv4 address `v4`) at `time`. */
-  const judge = (address: Address | undefined, v4: number, time: number | undefined, n: number): void => {
+  const recordTracked6 = tracker.recordTrackedIPv6?.bind(tracker);
+  /**
+   * What the daemon would do with a failure of `address` (or, without it, the IPv4 address `v4`) at `time`;
+   * `words` holds the key words of an IPv6 `address` at `keyAt`, where the bytes path read them.
+   */
+  const judge = (address: Address | undefined, v4: number, time: number | undefined, n: number, words: Int32Array = NO_KEY, keyAt = -1): void => {
     // An address the tracker holds was seen before, is not whitelisted (it would not be tracked) and is not
     // banned (its ban took it out of the tracker): nothing to look up first. Most matches are such.
     const at = time ?? lastTime;
     const known = address === undefined
       ? recordTracked4 !== undefined && recordTracked4(v4, 'test', at)
-      : recordTracked !== undefined && recordTracked(address, 'test', at);
+      : keyAt >= 0 && recordTracked6 !== undefined
+        ? recordTracked6(words, keyAt, address, 'test', at)
+        : recordTracked !== undefined && recordTracked(address, 'test', at);
     if (known !== false) {
       lastTime = at;
       if (at > clock.now()) clock.set(at);
@@ -202,7 +208,7 @@ export async function testCommand(argv: readonly string[], io: Io): Promise<numb
 
   // The bytes entry of the fast path, when the filter has one; --show-missed needs every unmatched line's text.
   const scan = showMissed ? undefined : scanIPv4Of(s.value.compiled);
-  const hit: IPv4Hit = { v4: 0, time: 0, address: '' as Address, rule: 0 };
+  const hit: IPv4Hit = { v4: 0, time: 0, address: '' as Address, rule: 0, key: NO_KEY, keyAt: 0 };
   let now = Date.now();
   let offered = 0;
   const sink = scan && ((b: Buffer, start: number, end: number, n: number): boolean => {
@@ -216,7 +222,7 @@ export async function testCommand(argv: readonly string[], io: Io): Promise<numb
     // The filter is compiled with times, and both kinds of match come with one (a line without is UNSURE).
     if (r === OTHER_ADDRESS) {
       if (perRule > 0 || json) show(hit.rule, n, hit.address, 0);
-      judge(hit.address, 0, hit.time, n);
+      judge(hit.address, 0, hit.time, n, hit.key, hit.keyAt);
       return true;
     }
     if (perRule > 0 || json) show(r, n, undefined, hit.v4);

@@ -154,6 +154,19 @@ export function parseIPv6Into(text: string, start: number, end: number, out: num
   return true;
 }
 
+/**
+ * The 128 bits of the IPv6 text `text` (zone already removed) as four 32-bit words, the first two groups in
+ * `out[at]` and so on: the key the trackers' address table files an IPv6 address by. False when it is not one.
+ */
+export function ipv6KeyInto(text: string, groups: number[], out: Int32Array, at: number): boolean {
+  if (!parseIPv6Into(text, 0, text.length, groups)) return false;
+  out[at] = (groups[0]! << 16) | groups[1]!;
+  out[at + 1] = (groups[2]! << 16) | groups[3]!;
+  out[at + 2] = (groups[4]! << 16) | groups[5]!;
+  out[at + 3] = (groups[6]! << 16) | groups[7]!;
+  return true;
+}
+
 /** Parses IPv6 text (zone already removed) into eight 16-bit groups. */
 export function parseIPv6Groups(text: string): number[] | undefined {
   const out = [0, 0, 0, 0, 0, 0, 0, 0];

@@ -2,7 +2,7 @@ import type { Action } from '../actions/action.js';
 import { sharedInterner, type Address } from '../core/address.js';
 import type { CidrSet } from '../core/cidr.js';
 import type { Hit, LogLine, Offence } from '../core/types.js';
-import { NO_MATCH, OTHER_ADDRESS, UNSURE, scanIPv4LineOf, type IPv4Hit } from '../filters/fast/index.js';
+import { NO_KEY, NO_MATCH, OTHER_ADDRESS, UNSURE, scanIPv4LineOf, type IPv4Hit } from '../filters/fast/index.js';
 import type { Filter, Match } from '../filters/filter.js';
 import type { Notifier } from '../notifiers/notifier.js';
 import type { Source } from '../sources/source.js';
@@ -142,7 +142,7 @@ export function createJail(p: JailParts): Jail {
   // of a banned address (most of an attack's) then costs no string, no Match and no Set lookup of a string.
   const scan = p.isBannedIPv4 === undefined ? undefined : scanIPv4LineOf(filter);
   const bannedIPv4 = p.isBannedIPv4 ?? ((): boolean => false);
-  const found: IPv4Hit = { v4: 0, time: 0, address: '' as Address, rule: 0 };
+  const found: IPv4Hit = { v4: 0, time: 0, address: '' as Address, rule: 0, key: NO_KEY, keyAt: 0 };
   const recordIPv4 = tracker.recordIPv4?.bind(tracker);
 
   // The line the reader answered for: a LogLine, or bytes of the read buffer that become one only where a

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseAddress, type Address } from '../core/address.js';
+import { ipv6KeyInto, parseAddress, type Address } from '../core/address.js';
 import { createAddressTable, type AddressTable } from './address-table.js';
 
 const addr = (text: string): Address => parseAddress(text) as Address;
@@ -41,6 +41,7 @@ describe('createAddressTable', () => {
 
   it('keeps IPv6 addresses apart that share a slot of its key cache, whether or not their texts are one string', () => {
     const t = createAddressTable(0, 1);
+    const key = new Int32Array(8);
     // Five times as many addresses as the cache has slots: many share one.
     const texts = Array.from({ length: 20_000 }, (_, i) => `2001:db8:${(0x1000 + (i >> 4)).toString(16)}::${(i & 15).toString(16)}ab`);
     const entries = texts.map((x) => t.add(addr(x)));
@@ -50,9 +51,19 @@ describe('createAddressTable', () => {
         expect(t.find(addr(x))).toBe(entries[i]);
         // An equal text made anew, not the string the table saw.
         expect(t.find([...x].join('') as Address)).toBe(entries[i]);
+        // Its key words, as a byte reader keeps them.
+        expect(ipv6KeyInto(addr(x), [0, 0, 0, 0, 0, 0, 0, 0], key, 4)).toBe(true);
+        expect(t.findIPv6(key, 4)).toBe(entries[i]);
       });
     }
     expect(t.find(addr('2001:db8:ffff::ab'))).toBe(-1);
+    expect(ipv6KeyInto(addr('2001:db8:ffff::ab'), [0, 0, 0, 0, 0, 0, 0, 0], key, 0)).toBe(true);
+    expect(t.findIPv6(key, 0)).toBe(-1);
+    // The key words of an IPv4 address's IPv4-mapped form find no IPv4 entry.
+    const v4 = t.add(addr('192.0.2.1'));
+    expect(t.find(addr('192.0.2.1'))).toBe(v4);
+    key.set([0, 0, 0xffff, (192 << 24) | (2 << 8) | 1], 0);
+    expect(t.findIPv6(key, 0)).toBe(-1);
   });
 
   it('orders entries from least to most recently used', () => {

@@ -1,5 +1,5 @@
 import { fmix32 as mix, HASH_SEED } from '../core/hash.js';
-import { parseIPv4Span, parseIPv6Into, type Address } from '../core/address.js';
+import { ipv6KeyInto, parseIPv4Span, type Address } from '../core/address.js';
 import { sortByStamp } from './stamp-sort.js';
 
 /**
@@ -41,6 +41,8 @@ export interface AddressTable {
   find(address: Address): number;
   /** `find` for the IPv4 address whose 32-bit value is `v4` (what a byte reader parsed): no text to parse. */
   findIPv4(v4: number): number;
+  /** `find` for the IPv6 address whose key words (core/address.ts `ipv6KeyInto`) are `key[at, at + 4)`. */
+  findIPv6(key: Int32Array, at: number): number;
   /** Adds `address` (which must be absent) as the most recently used entry, its payload zeroed. */
   add(address: Address): number;
   /** `add` for the IPv4 address whose 32-bit value is `v4`. */
@@ -146,16 +148,11 @@ export function createAddressTable(floatStride: number, intStride: number, optio
       isV6 = true;
       return;
     }
-    const g = groups;
-    if (!parseIPv6Into(address, 0, n, g)) throw new TypeError(`Not a canonical address: ${address}`);
-    k0 = (g[0]! << 16) | g[1]!;
-    k1 = (g[2]! << 16) | g[3]!;
-    k2 = (g[4]! << 16) | g[5]!;
-    k3 = (g[6]! << 16) | g[7]!;
-    isV6 = true;
     const o = slot * 4;
+    if (!ipv6KeyInto(address, groups, v6Keys, o)) throw new TypeError(`Not a canonical address: ${address}`);
+    k0 = v6Keys[o]!; k1 = v6Keys[o + 1]!; k2 = v6Keys[o + 2]!; k3 = v6Keys[o + 3]!;
+    isV6 = true;
     v6Texts[slot] = address;
-    v6Keys[o] = k0; v6Keys[o + 1] = k1; v6Keys[o + 2] = k2; v6Keys[o + 3] = k3;
   };
   // For an IPv4 key (0, 0, 0xffff, v4) the first three rounds are a constant: one round instead of four.
   const hashOf = (a: number, b: number, c: number, d: number): number =>
@@ -316,6 +313,11 @@ export function createAddressTable(floatStride: number, intStride: number, optio
 
     find(address) {
       parseKey(address);
+      return entryOfKey();
+    },
+    findIPv6(key, at) {
+      k0 = key[at]!; k1 = key[at + 1]!; k2 = key[at + 2]!; k3 = key[at + 3]!;
+      isV6 = true;
       return entryOfKey();
     },
     findIPv4(v4) {

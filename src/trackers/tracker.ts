@@ -28,6 +28,12 @@ export interface Tracker {
   recordTrackedIPv4?(v4: number, jail: string, at: number): Offence | undefined | false;
   /** {@link recordTrackedIPv4} for an address given as text. */
   recordTracked?(address: Address, jail: string, at: number): Offence | undefined | false;
+  /**
+   * {@link recordTracked} for the IPv6 address `address` whose key words (core/address.ts `ipv6KeyInto`) are
+   * `key[at, at + 4)`, for a caller that has them (filters/fast keeps them with the addresses it read): the
+   * text is not parsed again.
+   */
+  recordTrackedIPv6?(key: Int32Array, at: number, address: Address, jail: string, time: number): Offence | undefined | false;
   /** Drops all state for an address (manual unban, whitelist change). Idempotent. */
   forget(address: Address): void;
   /** Drops entries that can no longer lead to an offence at `now`. */

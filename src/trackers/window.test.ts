@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { parseAddress, parseIPv4Span, type Address } from '../core/address.js';
+import { ipv6KeyInto, parseAddress, parseIPv4Span, type Address } from '../core/address.js';
 import { ManualClock } from '../core/clock.js';
 import type { Hit, Offence } from '../core/types.js';
 import { createTableWindowTracker, createWindowTracker, TABLE_MAX_FAILURES, type WindowTrackerOptions } from './window.js';
@@ -133,9 +133,19 @@ describe('createWindowTracker', () => {
         const h: Hit = { address, jail: 'sshd', at, line: '' };
         // An IPv4 address now as text, now as the number a byte reader has: one entry either way.
         const v4 = parseIPv4Span(address, 0, address.length);
-        const way = v4 >= 0 ? rnd(4) : rnd(2) * 3;
+        const way = v4 >= 0 ? rnd(4) : [0, 3, 4][rnd(3)];
         let got;
-        if (way === 3) {
+        if (way === 4) {
+          // An IPv6 address by the key words a byte reader keeps with it, somewhere in its array.
+          const key = new Int32Array(12), keyAt = 4 * rnd(3);
+          expect(ipv6KeyInto(address, [0, 0, 0, 0, 0, 0, 0, 0], key, keyAt)).toBe(true);
+          const tracked = a.counters.tracked;
+          got = a.recordTrackedIPv6!(key, keyAt, address, 'sshd', at);
+          if (got === false) {
+            expect(a.counters.tracked).toBe(tracked);
+            got = a.record(h);
+          }
+        } else if (way === 3) {
           const tracked = a.counters.tracked;
           got = a.recordTracked!(address, 'sshd', at);
           if (got === false) {

@@ -111,6 +111,13 @@ export function createTableWindowTracker(options: WindowTrackerOptions): Tracker
     return end === undefined ? undefined : offence(ipv4Address(v4), jail, end);
   }
 
+  function recordTrackedIPv6(key: Int32Array, at: number, address: Address, jail: string, t: number): Offence | undefined | false {
+    const e = table.findIPv6(key, at);
+    if (e === -1) return false;
+    const end = again(e, t);
+    return end === undefined ? undefined : offence(address, jail, end);
+  }
+
   return {
     counters,
 
@@ -134,6 +141,7 @@ export function createTableWindowTracker(options: WindowTrackerOptions): Tracker
 
     recordTracked,
     recordTrackedIPv4,
+    recordTrackedIPv6,
 
     forget(address) {
       const e = table.find(address);

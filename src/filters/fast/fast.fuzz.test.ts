@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileFilter } from '../compile.js';
-import { ipv4Address, type Address } from '../../core/address.js';
+import { ipv4Address, ipv6KeyInto, type Address } from '../../core/address.js';
 import type { Filter, Match } from '../filter.js';
 import { loadFilterFile, parseSamples, shippedFiltersDir, type FilterDef } from '../load.js';
-import { NO_MATCH, OTHER_ADDRESS, scanIPv4Of, UNSURE, withFastPath, type IPv4Hit } from './index.js';
+import { NO_KEY, NO_MATCH, OTHER_ADDRESS, scanIPv4Of, UNSURE, withFastPath, type IPv4Hit } from './index.js';
 import { sshdSpec } from './sshd.js';
 
 // The fast path must agree with the regexes on every line, to the match, the rule, the address, the time and
@@ -208,15 +208,23 @@ const TAILS = [' web1 sshd[1]: Failed password for root from 192.0.2.9 port 22 s
 /** A bytes entry as the fuzz test drives it: `null` means "match the string instead", as the callers do. */
 type BytesEntry = (b: Buffer, start: number, end: number, now: number) => Match | undefined | null;
 
+/** Whether `key[at, at + 4)` are the key words of the IPv6 address `address`. */
+const sameKey = (key: Int32Array, at: number, address: Address): boolean => {
+  const want = new Int32Array(4);
+  return ipv6KeyInto(address, [0, 0, 0, 0, 0, 0, 0, 0], want, 0) && want.every((w, i) => key[at + i] === w);
+};
+
 /** {@link scanIPv4Of}'s entry, its numbers turned back into the `Match` they stand for. */
 const viaScanIPv4 = (f: Filter): BytesEntry | undefined => {
   const scan = scanIPv4Of(f);
-  const hit: IPv4Hit = { v4: -1, time: NaN, address: '' as Address, rule: -1 };
+  const hit: IPv4Hit = { v4: -1, time: NaN, address: '' as Address, rule: -1, key: NO_KEY, keyAt: 0 };
   return scan && ((b, s, e, now) => {
     hit.address = '' as Address;
     const r = scan(b, s, e, now, hit);
     if (r === UNSURE) return null;
     if (r === NO_MATCH) return undefined;
+    // The key words handed on with an IPv6 address are that address's: a wrong one shows as another address.
+    if (r === OTHER_ADDRESS && !sameKey(hit.key, hit.keyAt, hit.address)) return { address: `wrong key for ${hit.address}` as Address, rule: hit.rule };
     const m = r === OTHER_ADDRESS ? { address: hit.address, rule: hit.rule } : { address: ipv4Address(hit.v4), rule: r };
     return Number.isNaN(hit.time) ? m : { ...m, time: hit.time };
   });
