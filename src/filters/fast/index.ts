@@ -11,13 +11,13 @@
  * its fingerprint (fast.test.ts says when, and prints the new one).
  */
 import { sha256Hex } from '../../core/sha256.js';
-import { ipv6KeyInto, parseAddress, parseIPv4Bytes, parseIPv4Span, sharedInterner, type Address } from '../../core/address.js';
+import { parseIPv4Bytes, sharedInterner, type Address } from '../../core/address.js';
 import { realClock } from '../../core/clock.js';
 import { literalsRegex, type CompileOptions } from '../compile.js';
 import type { Filter, Match } from '../filter.js';
-import { HOST_PATTERN } from '../host.js';
 import { parseLineTime } from '../line-time.js';
 import type { FilterDef } from '../load.js';
+import { createCandidates, type Candidates } from './candidates.js';
 import { createHeadTime } from './head-time.js';
 import { NO_MATCH, UNSURE, type FastSpec, type ScanState } from './spec.js';
 import { sshdSpec } from './sshd.js';
@@ -45,16 +45,6 @@ function specOf(rules: readonly string[]): FastSpec | undefined {
 const fastFilters = new WeakMap<Filter, string>();
 export const fastPathOf = (filter: Filter): string | undefined => fastFilters.get(filter);
 
-/** `<HOST>` on its own, whole: whether a rule's group could capture exactly this text. */
-const HOST_EXACT = new RegExp(`^(?:${HOST_PATTERN})$`);
-/** Distinct IPv6 texts kept at once; the cache starts over when full. */
-const INTERN_MAX = 1 << 16;
-/**
- * Slots of a fast filter's cache of the candidates that are not a dotted quad, by their bytes: the bench's
- * corpus holds 2,154 distinct IPv6 addresses; one that shares a slot is decoded and looked up again.
- */
-const SEEN_SLOTS = 8192;
-const SEEN_MASK = SEEN_SLOTS - 1;
 /** Longest line (in UTF-16 units) the string entry copies into its scratch buffer; longer ones go to the regexes. */
 const SCRATCH_UNITS = 16_384;
 
@@ -142,63 +132,19 @@ export function withFastPath(def: FilterDef, options: CompileOptions, filter: Fi
   const scratch = Buffer.allocUnsafe(3 * Math.min(SCRATCH_UNITS, maxLineLength));
   const encoder = new TextEncoder();
   // One string per address seen lately: fewer allocations, and Maps and Sets downstream hash it only once.
-  // IPv4 by value (as int32, which V8 keeps unboxed), IPv6 by its text as written; `null`: <HOST> refuses it.
+  // IPv4 by value (as int32, which V8 keeps unboxed); the others in `seen`, by their bytes.
   const v4 = sharedInterner();
-  const interned6 = new Map<string, Address | undefined | null>();
 
-  // The candidates other than a dotted quad seen lately, by their bytes, so that one seen before costs no
-  // string, no hash of one and no parse: per slot its text (compared byte for byte), its address (or `null`,
-  // `undefined` as below), and that address's IPv4 value, or -1 and its key words. Made at the first one.
-  let seenTexts: (string | undefined)[] = [];
-  let seenAnswers: (Address | undefined | null)[] = [];
-  let seenV4 = new Float64Array(0);
-  let seenKeys = new Int32Array(0);
-  const groups = [0, 0, 0, 0, 0, 0, 0, 0];
-
-  /** The slot of the cache that holds the answer for the candidate `b[st.hostStart, st.hostEnd)`, not a dotted quad. */
-  function seenSlot(b: Uint8Array): number {
-    const { hostStart, hostEnd } = st;
-    const n = hostEnd - hostStart;
-    let h = n;
-    for (let i = hostStart; i < hostEnd; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
-    const slot = (h ^ (h >>> 15)) & SEEN_MASK;
-    if (seenTexts.length === 0) {
-      seenTexts = new Array<string | undefined>(SEEN_SLOTS).fill(undefined);
-      seenAnswers = new Array<Address | undefined | null>(SEEN_SLOTS).fill(null);
-      seenV4 = new Float64Array(SEEN_SLOTS);
-      seenKeys = new Int32Array(SEEN_SLOTS * 4);
-    }
-    const seen = seenTexts[slot];
-    if (seen !== undefined && seen.length === n) {
-      let i = 0;
-      while (i < n && seen.charCodeAt(i) === b[hostStart + i]) i++;
-      if (i === n) return slot;
-    }
-    const text = latin1(b, hostStart, hostEnd);
-    let known = interned6.get(text);
-    if (known === undefined && !interned6.has(text)) {
-      // Not an address <HOST> takes whole (999.1.1.1, a host name): the regexes say what happens then.
-      known = text.indexOf(':') === -1 || !HOST_EXACT.test(text) ? null : parseAddress(text);
-      if (interned6.size >= INTERN_MAX) interned6.clear();
-      interned6.set(text, known);
-    }
-    seenTexts[slot] = text;
-    seenAnswers[slot] = known;
-    // parseAddress's text: IPv4 (folded from ::ffff:a.b.c.d) or canonical IPv6 without a zone, whose key it has.
-    const value = known == null ? -1 : parseIPv4Span(known, 0, known.length);
-    seenV4[slot] = value;
-    if (value < 0 && known != null) ipv6KeyInto(known, groups, seenKeys, slot * 4);
-    return slot;
-  }
+  // The candidates that are not a dotted quad, answered by their bytes; made at the first one.
+  let seen: Candidates | undefined;
 
   /** The address of the candidate `b[st.hostStart, st.hostEnd)`; `null`: not one <HOST> takes whole. */
   function addressAt(b: Uint8Array): Address | undefined | null {
     const value = parseIPv4Bytes(b, st.hostStart, st.hostEnd);
     // A strict dotted quad is what <HOST>'s IPv4 branch matches, and its own canonical text.
     if (value >= 0) return v4.ofIPv4(value);
-    // Not `seenAnswers[seenSlot(b)]`: the first call makes a new array after the old one was read.
-    const slot = seenSlot(b);
-    return seenAnswers[slot];
+    seen ??= createCandidates();
+    return seen.answers[seen.slotOf(b, st.hostStart, st.hostEnd)];
   }
 
   /**
@@ -247,11 +193,12 @@ export function withFastPath(def: FilterDef, options: CompileOptions, filter: Fi
     let address: Address | undefined;
     let slot = -1;
     if (v4 < 0) {
-      slot = seenSlot(b);
-      const seen = seenAnswers[slot];
-      if (seen === null) return UNSURE;
-      address = seen;
-      v4 = seenV4[slot]!;
+      seen ??= createCandidates();
+      slot = seen.slotOf(b, st.hostStart, st.hostEnd);
+      const answer = seen.answers[slot];
+      if (answer === null) return UNSURE;
+      address = answer;
+      v4 = seen.ipv4[slot]!;
     }
     let time = NaN;
     if (withTime) {
@@ -278,7 +225,7 @@ export function withFastPath(def: FilterDef, options: CompileOptions, filter: Fi
     counters.perRule[rule]!++;
     hit.address = address;
     hit.rule = rule;
-    hit.key = seenKeys;
+    hit.key = seen!.keys;
     hit.keyAt = slot * 4;
     return OTHER_ADDRESS;
   }
@@ -313,9 +260,6 @@ export function withFastPath(def: FilterDef, options: CompileOptions, filter: Fi
   return fast;
 }
 
-/** `b[s, e)` as a string of the same bytes (ASCII here); through Buffer's own decoder, 4× faster than `apply`. */
-const latin1 = (b: Uint8Array, s: number, e: number): string =>
-  (b instanceof Buffer ? b.toString('latin1', s, e) : String.fromCharCode.apply(null, b.subarray(s, e) as unknown as number[]));
 
 /** Whether `b[s, e)` contains `word`. */
 function includesBytes(b: Uint8Array, s: number, e: number, word: Uint8Array): boolean {
