@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { ipv6KeyInto, parseAddress, parseIPv4Span } from '../../core/address.js';
 import { HOST_PATTERN } from '../host.js';
@@ -46,5 +48,24 @@ describe('createCandidates', () => {
       }
     }
     expect(bad).toEqual([]);
+  });
+
+  it('keeps no long candidate: a flood of kilobyte texts where the address goes leaves the heap as it was', () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const c = createCandidates();
+    const heap = (): number => { gc(); return process.memoryUsage().heapUsed; };
+    const before = heap();
+    // 60,000 distinct 8 KiB candidates (fewer than the 65,536 texts kept before the map starts over): 490 MB if
+    // each were kept as a string.
+    const b = Buffer.alloc(8192, 0x61);
+    for (let i = 0; i < 60_000; i++) {
+      b.write(i.toString(16).padStart(8, '0'), 0, 'latin1');
+      expect(c.answers[c.slotOf(b, 0, b.length)]).toBeNull();
+    }
+    const grown = heap() - before;
+    // `c` in use after the measure, so that what it holds is still live when the heap is measured.
+    expect(c.answers[c.slotOf(b, 0, 8)]).toBeNull();
+    expect(grown).toBeLessThan(50 * 2 ** 20);
   });
 });

@@ -3,7 +3,7 @@ import { HOST_PATTERN } from '../host.js';
 
 /** `<HOST>` on its own, whole: whether a rule's group could capture exactly this text. */
 const HOST_EXACT = new RegExp(`^(?:${HOST_PATTERN})$`);
-/** Distinct texts kept at once behind the slots; that map starts over when full. */
+/** Distinct texts of at most LONGEST bytes kept at once behind the slots; that map starts over when full. */
 const INTERN_MAX = 1 << 16;
 /**
  * Slots, direct-mapped by a hash of the candidate's bytes: the bench's corpus holds 2,154 distinct IPv6
@@ -48,14 +48,18 @@ export function createCandidates(): Candidates {
   let viewed: Uint8Array | undefined;
   let view: DataView = new DataView(new ArrayBuffer(0));
 
-  /** Fills `slot` with the answer for `text`. */
+  /** Fills `slot` with the answer for `text`; one kept in no slot is not kept in `interned` either. */
   const answer = (slot: number, text: string): number => {
     let known = interned.get(text);
     if (known === undefined && !interned.has(text)) {
       // Not an address <HOST> takes whole (999.1.1.1, a host name): the regexes say what happens then.
       known = text.indexOf(':') === -1 || !HOST_EXACT.test(text) ? null : parseAddress(text);
-      if (interned.size >= INTERN_MAX) interned.clear();
-      interned.set(text, known);
+      // A line written through logger(1) may put kilobytes where the address goes: at 65,536 of them the
+      // map would hold hundreds of MB. No address that parseAddress takes is that long.
+      if (slot !== UNKEPT) {
+        if (interned.size >= INTERN_MAX) interned.clear();
+        interned.set(text, known);
+      }
     }
     answers[slot] = known;
     // parseAddress's text: IPv4 (folded from ::ffff:a.b.c.d) or canonical IPv6 without a zone, whose key it has.
