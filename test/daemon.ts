@@ -47,12 +47,12 @@ export function startDaemon(args: readonly string[]): Daemon {
   };
 }
 
-/** Polls `cond` every 50 ms until it holds or `timeoutMs` passes; returns whether it held. */
-export async function until(cond: () => boolean, timeoutMs = 10_000): Promise<boolean> {
+/** Polls `cond` every `everyMs` until it holds or `timeoutMs` passes; returns whether it held. */
+export async function until(cond: () => boolean, timeoutMs = 10_000, everyMs = 50): Promise<boolean> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     if (cond()) return true;
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
   return cond();
 }

@@ -108,6 +108,21 @@ describe('the daemon in the background, driven through its control socket', () =
     }
   });
 
+  it('in the foreground, stops when the process that started it is killed while it is still starting', async () => {
+    const { config } = setUp();
+    const parent = spawn(process.execPath, ['-e', `require('node:child_process').spawn(process.execPath, ${JSON.stringify([BIN, 'run', '-c', config])}, { stdio: 'ignore' }); setInterval(() => {}, 1000);`], { stdio: 'ignore' });
+    try {
+      // The pidfile is claimed before the store is opened and the jails start: the parent dies during the start.
+      expect(await until(() => existsSync(dir.file('dd.pid')), 10_000, 2)).toBe(true);
+      parent.kill('SIGKILL');
+      const daemon = pid();
+      expect(await until(() => !alive(daemon) && !existsSync(dir.file('dd.pid')), 10_000)).toBe(true);
+      expect(readFileSync(dir.file('dd.log'), 'utf8')).toContain('exit of the parent process');
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  });
+
   it('replaces a stale pidfile that names a process which is gone', async () => {
     const { config } = setUp();
     writeFileSync(dir.file('dd.pid'), '999999\n');

@@ -58,6 +58,9 @@ export function logSettings(config: Config, o: { debug: boolean; detached: boole
 export const parentWatchMs = (parent: number): number | undefined => (parent > 1 ? 1000 : undefined);
 
 export async function runService(o: ServiceOptions): Promise<number> {
+  // Who started us, read before anything can wait: read once the daemon is up (after "Started" is logged), a
+  // parent killed meanwhile was already gone, PID 1 was read instead, and nothing was watched.
+  const parent = process.ppid;
   const log = o.log.logger;
   let started = false;
   const report = (error?: string): void => { if (!started) { started = true; o.onStarted?.(error); } };
@@ -141,7 +144,6 @@ export async function runService(o: ServiceOptions): Promise<number> {
   // In the foreground we belong to whoever started us: if that process dies (a supervisor or shell killed with
   // -9), stop cleanly instead of living on as an orphan that holds the pidfile. After -d the parent exits on
   // purpose once we are up, so there is nothing to watch.
-  const parent = process.ppid;
   const every = o.detached ? undefined : parentWatchMs(parent);
   if (every !== undefined) setInterval(() => { if (process.ppid !== parent) stop('exit of the parent process'); }, every).unref();
   report();
