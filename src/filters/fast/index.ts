@@ -79,8 +79,7 @@ export interface IPv4Hit {
  * no string for an IPv4 address (nor for an IPv6 one seen lately). Returns the rule with `hit.v4` and `hit.time`
  * set (also for an address written as IPv6 that is IPv4, ::ffff:192.0.2.1); NO_MATCH (counted; also a
  * candidate that is no valid address); OTHER_ADDRESS (counted: `hit.rule`, `hit.address`, `hit.key`,
- * `hit.time`); or
- * UNSURE (nothing counted: decode the line and call `match`).
+ * `hit.time`); or UNSURE (nothing counted: decode the line and call `match`).
  * `now` is what the clock says, for the year of a syslog time: the caller may read it once per chunk.
  */
 export type ScanIPv4 = (b: Uint8Array, start: number, end: number, now: number, hit: IPv4Hit) => number;
@@ -137,14 +136,16 @@ export function withFastPath(def: FilterDef, options: CompileOptions, filter: Fi
 
   // The candidates that are not a dotted quad, answered by their bytes; made at the first one.
   let seen: Candidates | undefined;
+  /** The slot of `seen` answering the candidate `b[st.hostStart, st.hostEnd)`, which is not a dotted quad. */
+  const seenSlot = (b: Uint8Array): number => (seen ??= createCandidates()).slotOf(b, st.hostStart, st.hostEnd);
 
   /** The address of the candidate `b[st.hostStart, st.hostEnd)`; `null`: not one <HOST> takes whole. */
   function addressAt(b: Uint8Array): Address | undefined | null {
     const value = parseIPv4Bytes(b, st.hostStart, st.hostEnd);
     // A strict dotted quad is what <HOST>'s IPv4 branch matches, and its own canonical text.
     if (value >= 0) return v4.ofIPv4(value);
-    seen ??= createCandidates();
-    return seen.answers[seen.slotOf(b, st.hostStart, st.hostEnd)];
+    const slot = seenSlot(b);
+    return seen!.answers[slot];
   }
 
   /**
@@ -189,16 +190,15 @@ export function withFastPath(def: FilterDef, options: CompileOptions, filter: Fi
       return rule;
     }
     let v4 = parseIPv4Bytes(b, st.hostStart, st.hostEnd);
-    // Another address (IPv6): its interned text, as `decide` would put it in a Match.
+    // Another candidate: its interned address, as `decide` would put it in a Match, or its IPv4 value.
     let address: Address | undefined;
     let slot = -1;
     if (v4 < 0) {
-      seen ??= createCandidates();
-      slot = seen.slotOf(b, st.hostStart, st.hostEnd);
-      const answer = seen.answers[slot];
+      slot = seenSlot(b);
+      const answer = seen!.answers[slot];
       if (answer === null) return UNSURE;
       address = answer;
-      v4 = seen.ipv4[slot]!;
+      v4 = seen!.ipv4[slot]!;
     }
     let time = NaN;
     if (withTime) {
@@ -259,7 +259,6 @@ export function withFastPath(def: FilterDef, options: CompileOptions, filter: Fi
   });
   return fast;
 }
-
 
 /** Whether `b[s, e)` contains `word`. */
 function includesBytes(b: Uint8Array, s: number, e: number, word: Uint8Array): boolean {
