@@ -20,7 +20,8 @@ const NONE: readonly LogLine[] = [];
  *   has none;
  * - every other jail gets the line as text, held with the chunk's other lines until `end` (or the next batch
  *   of text), when each jail gets its share at once and counts the whole chunk as delivered.
- * A line whose head the bytes do not make certain is read as text, as the text router reads it.
+ * A line whose head the bytes do not make certain is read as text, as the text router reads it. Where every
+ * other jail names no program and has prefilter texts, a line holding none of them goes to the taker unread.
  *
  * Measured (bench/library-run.mjs, medians of 9 interleaved): the sshd and pam-generic jails on the bench's
  * 1,000,000-line sshd corpus 825 → 683 ms (the sshd jail alone 578 ms); all 17 jails on the mixed corpus
@@ -61,8 +62,24 @@ export function createBytesRouter(jails: readonly Jail[], routes: Routes): Bytes
     return false;
   };
 
+  // Where every other jail names no program and has prefilter texts (pam-generic beside sshd on auth.log, the
+  // commonest pair), a line that holds none of them goes to the taker alone, its head unread: reading it would
+  // only tell whether the taker gets it, and a taker given another program's line answers as its filter does
+  // (no match; a single jail gets every line of its source). The pair on the bench's sshd corpus: 1,698 →
+  // 1,595 ms, the sshd jail alone 1,496 (medians of 7, interleaved).
+  const byLiterals = jails.every((_, j) => j === taker || literals[j] !== undefined);
+  const holdsAny = (b: Buffer, s: number, e: number): boolean => {
+    for (let j = 0; j < jails.length; j++) if (j !== taker && holds(j, b, s, e)) return true;
+    return false;
+  };
+
   const take = (b: Buffer, start: number, end: number, source: string, receivedAt: number): void => {
     held++;
+    if (byLiterals && !holdsAny(b, start, end)) {
+      given++;
+      takeBytes(b, start, end, source, receivedAt);
+      return;
+    }
     const at = programWordStartBytes(b, start, end);
     let text: string | undefined;
     let to: readonly number[];
