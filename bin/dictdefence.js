@@ -1,8 +1,11 @@
 #!/usr/bin/env node
-import { tuneDaemonHeap } from '../dist/bundle/v8-flags.js';
+// Who started us, read first: `run` in the foreground stops when that process dies, also when it dies while
+// the modules load and the config is read (the parent of an orphan is PID 1 by the time it asks).
+const parentPid = process.ppid;
+const { tuneDaemonHeap } = await import('../dist/bundle/v8-flags.js');
 
 // Before anything else is loaded: the settings act on the heap as it grows from the first import on.
 if (process.argv[2] === 'run') tuneDaemonHeap();
-const { main } = await import('../dist/bundle/main.js');
+const { main, processIo } = await import('../dist/bundle/main.js');
 
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2), { ...processIo, parentPid });

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { appendFileSync, closeSync, constants, existsSync, openSync, readFileSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cli, writeConfig } from './cli.js';
@@ -115,6 +115,31 @@ describe('the daemon in the background, driven through its control socket', () =
       // The pidfile is claimed before the store is opened and the jails start: the parent dies during the start.
       expect(await until(() => existsSync(dir.file('dd.pid')), 10_000, 2)).toBe(true);
       parent.kill('SIGKILL');
+      const daemon = pid();
+      expect(await until(() => !alive(daemon) && !existsSync(dir.file('dd.pid')), 10_000)).toBe(true);
+      expect(readFileSync(dir.file('dd.log'), 'utf8')).toContain('exit of the parent process');
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  });
+
+  it('in the foreground, stops when the process that started it is killed while it reads its config', async () => {
+    const { config } = setUp();
+    // The config comes through a FIFO: the daemon is held inside reading it, after bin/dictdefence.js ran and
+    // long before runService, while its parent is killed; then it gets the config and starts, its parent gone.
+    const fifo = dir.file('config.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const parent = spawn(process.execPath, ['-e', `require('node:child_process').spawn(process.execPath, ${JSON.stringify([BIN, 'run', '-c', fifo])}, { stdio: 'ignore' }); setInterval(() => {}, 1000);`], { stdio: 'ignore' });
+    try {
+      // Opening a FIFO to write without waiting succeeds only once a reader has it open: the daemon.
+      let fd = -1;
+      expect(await until(() => {
+        try { fd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK); return true; } catch { return false; }
+      }, 10_000, 5)).toBe(true);
+      parent.kill('SIGKILL');
+      expect(await until(() => parent.exitCode !== null || parent.signalCode !== null)).toBe(true);
+      try { writeSync(fd, readFileSync(config)); } finally { closeSync(fd); }
+      expect(await until(() => existsSync(dir.file('dd.pid')))).toBe(true);
       const daemon = pid();
       expect(await until(() => !alive(daemon) && !existsSync(dir.file('dd.pid')), 10_000)).toBe(true);
       expect(readFileSync(dir.file('dd.log'), 'utf8')).toContain('exit of the parent process');

@@ -7,6 +7,8 @@ export interface Io {
   out(text: string): void;
   err(text: string): void;
   readonly stdin: NodeJS.ReadableStream;
+  /** The process that started this one, as read first thing (bin/dictdefence.js); `process.ppid` by default. */
+  readonly parentPid?: number;
 }
 
 export const processIo: Io = {

@@ -1,7 +1,7 @@
 import { EXIT, processIo, type Io } from './args.js';
 import { version } from './version.js';
 
-export { version };
+export { processIo, version };
 
 type Command = (argv: readonly string[], io: Io) => number | Promise<number>;
 interface Loaded { readonly run: Command; readonly help: string }

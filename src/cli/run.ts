@@ -91,6 +91,7 @@ async function runDaemon(argv: readonly string[], values: Extract<Parsed, { ok: 
   });
   const code = await runService({
     configFile: file, config, pidfile, debug, dryRun: values['dry-run'] === true, detached, log: output, version: version(),
+    parent: io.parentPid ?? process.ppid,
     onStarted: detached ? reportToParent : undefined,
     // A damaged SQLite or file store is moved aside (stores/index.ts) — only once the pidfile is ours, so a
     // second "run --recover" cannot move the store of a daemon that is running.
