@@ -132,7 +132,7 @@ describe('the line router', () => {
 
   /**
    * The jails of `only` through the bytes router and fed every line as text, over hostile variants of every
-   * sample: the same matches, offences and counters. Returns how many lines the sshd jail took as bytes.
+   * sample: the same matches, offences and counters. Returns the share of the lines the sshd jail took as bytes.
    */
   const throughBytes = (only: readonly string[], seed: number): number => {
     const rnd = seededRandom(seed);
