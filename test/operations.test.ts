@@ -92,17 +92,24 @@ describe('the daemon in the background, driven through its control socket', () =
     expect(pid()).toBe(first);
   });
 
+  /** A shell stand-in: a process that starts the daemon in the foreground with `config`, to be killed. */
+  const startedBy = (config: string): ReturnType<typeof spawn> =>
+    spawn(process.execPath, ['-e', `require('node:child_process').spawn(process.execPath, ${JSON.stringify([BIN, 'run', '-c', config])}, { stdio: 'ignore' }); setInterval(() => {}, 1000);`], { stdio: 'ignore' });
+  /** The daemon `daemon` stops by itself, frees its pidfile and says why. */
+  const stopsOnItsOwn = async (daemon: number): Promise<void> => {
+    expect(await until(() => !alive(daemon) && !existsSync(dir.file('dd.pid')), 10_000)).toBe(true);
+    expect(readFileSync(dir.file('dd.log'), 'utf8')).toContain('exit of the parent process');
+  };
+
   it('in the foreground, stops and frees its pidfile when the process that started it is killed with -9', async () => {
     const { config } = setUp();
-    // A shell stand-in: a process that starts the daemon in the foreground and is then killed.
-    const parent = spawn(process.execPath, ['-e', `require('node:child_process').spawn(process.execPath, ${JSON.stringify([BIN, 'run', '-c', config])}, { stdio: 'ignore' }); setInterval(() => {}, 1000);`], { stdio: 'ignore' });
+    const parent = startedBy(config);
     try {
       expect(await until(() => existsSync(dir.file('dd.pid')) && readFileSync(dir.file('dd.log'), 'utf8').includes('Started'))).toBe(true);
       const daemon = pid();
       expect(alive(daemon)).toBe(true);
       parent.kill('SIGKILL');
-      expect(await until(() => !alive(daemon) && !existsSync(dir.file('dd.pid')), 10_000)).toBe(true);
-      expect(readFileSync(dir.file('dd.log'), 'utf8')).toContain('exit of the parent process');
+      await stopsOnItsOwn(daemon);
     } finally {
       parent.kill('SIGKILL');
     }
@@ -110,14 +117,12 @@ describe('the daemon in the background, driven through its control socket', () =
 
   it('in the foreground, stops when the process that started it is killed while it is still starting', async () => {
     const { config } = setUp();
-    const parent = spawn(process.execPath, ['-e', `require('node:child_process').spawn(process.execPath, ${JSON.stringify([BIN, 'run', '-c', config])}, { stdio: 'ignore' }); setInterval(() => {}, 1000);`], { stdio: 'ignore' });
+    const parent = startedBy(config);
     try {
       // The pidfile is claimed before the store is opened and the jails start: the parent dies during the start.
       expect(await until(() => existsSync(dir.file('dd.pid')), 10_000, 2)).toBe(true);
       parent.kill('SIGKILL');
-      const daemon = pid();
-      expect(await until(() => !alive(daemon) && !existsSync(dir.file('dd.pid')), 10_000)).toBe(true);
-      expect(readFileSync(dir.file('dd.log'), 'utf8')).toContain('exit of the parent process');
+      await stopsOnItsOwn(pid());
     } finally {
       parent.kill('SIGKILL');
     }
@@ -129,7 +134,7 @@ describe('the daemon in the background, driven through its control socket', () =
     // long before runService, while its parent is killed; then it gets the config and starts, its parent gone.
     const fifo = dir.file('config.fifo');
     execFileSync('mkfifo', [fifo]);
-    const parent = spawn(process.execPath, ['-e', `require('node:child_process').spawn(process.execPath, ${JSON.stringify([BIN, 'run', '-c', fifo])}, { stdio: 'ignore' }); setInterval(() => {}, 1000);`], { stdio: 'ignore' });
+    const parent = startedBy(fifo);
     try {
       // Opening a FIFO to write without waiting succeeds only once a reader has it open: the daemon.
       let fd = -1;
@@ -140,9 +145,7 @@ describe('the daemon in the background, driven through its control socket', () =
       expect(await until(() => parent.exitCode !== null || parent.signalCode !== null)).toBe(true);
       try { writeSync(fd, readFileSync(config)); } finally { closeSync(fd); }
       expect(await until(() => existsSync(dir.file('dd.pid')))).toBe(true);
-      const daemon = pid();
-      expect(await until(() => !alive(daemon) && !existsSync(dir.file('dd.pid')), 10_000)).toBe(true);
-      expect(readFileSync(dir.file('dd.log'), 'utf8')).toContain('exit of the parent process');
+      await stopsOnItsOwn(pid());
     } finally {
       parent.kill('SIGKILL');
     }
