@@ -24,10 +24,9 @@ export interface ServiceOptions {
   readonly version: string;
   /**
    * The process that started the daemon, read as early as can be (bin/dictdefence.js): read once up, a parent
-   * killed meanwhile was already gone, PID 1 was read instead, and nothing was watched. `process.ppid` by
-   * default.
+   * killed meanwhile was already gone, PID 1 was read instead, and nothing was watched.
    */
-  readonly parent?: number;
+  readonly parent: number;
   /**
    * Runs once the pidfile is ours and before the store opens (`run --recover` moves a damaged store aside):
    * never while another daemon may be using the store.
@@ -64,7 +63,7 @@ export function logSettings(config: Config, o: { debug: boolean; detached: boole
 export const parentWatchMs = (parent: number): number | undefined => (parent > 1 ? 1000 : undefined);
 
 export async function runService(o: ServiceOptions): Promise<number> {
-  const parent = o.parent ?? process.ppid;
+  const { parent } = o;
   const log = o.log.logger;
   let started = false;
   const report = (error?: string): void => { if (!started) { started = true; o.onStarted?.(error); } };
