@@ -7,6 +7,9 @@
 //            commit to the store (it survives a kill -9 from there; its flush to disk runs while the action
 //            spawns, see Store.durable); logged right before the action is called
 //   action = total − daemon: spawning the command and starting bash, the action's own process start.
+//   floor  = the same append read by an idle Node process watching the file, which answers at once on its
+//            standard error (bench/wake-floor.mjs): the host's two wake-ups inside `daemon`, with no DictDefence
+//            code between them; one sample after each ban, so both see the host in the same state.
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,6 +17,7 @@ import { bsdTime } from './corpus.mjs';
 import { nowMs, startDaemon } from './daemon.mjs';
 import { percentile } from './measure.mjs';
 import { which } from './throughput.mjs';
+import { startWakeFloor } from './wake-floor.mjs';
 
 const line = (address, i) =>
   `${bsdTime(Date.now())} web1 sshd[${4000 + i}]: Failed password for root from ${address} port ${20000 + i} ssh2\n`;
@@ -46,8 +50,10 @@ jails:
     actions: [stamp]
 `);
   const daemon = await startDaemon({ root, config });
-  const total = [], inDaemon = [], action = [];
+  const total = [], inDaemon = [], action = [], floor = [];
+  let probe;
   try {
+    probe = await startWakeFloor(join(dir, 'floor'));
     log(`latency: ${bans} bans, one at a time`);
     for (let b = 0; b < bans; b++) {
       const address = `10.200.${b >> 8}.${b & 255}`;
@@ -62,12 +68,15 @@ jails:
       total.push(stamped - t0);
       inDaemon.push(decided.at - t0);
       action.push(stamped - decided.at);
+      await sleep(15);
+      floor.push(await probe.sample(b));
     }
   } finally {
+    await probe?.stop();
     await daemon.stop();
   }
   const stats = (xs) => ({ p50: percentile(xs, 50), p99: percentile(xs, 99), max: Math.max(...xs) });
-  return { bans, totalMs: stats(total), daemonMs: stats(inDaemon), actionMs: stats(action) };
+  return { bans, totalMs: stats(total), daemonMs: stats(inDaemon), actionMs: stats(action), floorMs: stats(floor) };
 }
 
 /** The epoch ms the action wrote for `address`, polling the stamp file until it is there. */
