@@ -78,6 +78,7 @@ export function formatReport(res) {
         out.push(`  ${pad(name, 44)}${lpad(`${f(s.p50)} ms`, 9)}${lpad(`${f(s.p99)} ms`, 9)}${lpad(`${f(s.max)} ms`, 9)}`);
       }
       if (lat.floorMs) out.push('  (host floor: an append read by an idle process watching the file, its answer read by the bench; inside the first row)');
+      if (lat.floorSkipped) out.push(`  host floor: not measured (${lat.floorSkipped})`);
     }
     out.push('');
   }

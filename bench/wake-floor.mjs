@@ -52,7 +52,18 @@ export async function startWakeFloor(dir) {
     }
   });
   const exited = new Promise((resolve) => child.on('exit', resolve));
-  await Promise.race([isReady, exited.then(() => { throw new Error('the wake-floor watcher exited at start'); })]);
+  let timer;
+  const why = await Promise.race([
+    isReady.then(() => undefined),
+    exited.then(() => 'it exited at start'),
+    new Promise((resolve) => { timer = setTimeout(() => resolve('it did not start within 5 s'), 5000); }),
+  ]);
+  clearTimeout(timer);
+  if (why !== undefined) {
+    child.kill('SIGKILL');
+    await exited;
+    throw new Error(`the wake-floor watcher failed: ${why}`);
+  }
   return {
     async sample(i) {
       const answer = new Promise((resolve, reject) => {
@@ -64,7 +75,8 @@ export async function startWakeFloor(dir) {
       return (await answer) - t0;
     },
     async stop() {
-      child.kill();
+      // SIGKILL: a watcher that stopped answering may not heed a SIGTERM, and the bench must go on.
+      child.kill('SIGKILL');
       await exited;
     },
   };
