@@ -35,12 +35,14 @@ export function exec(argv: readonly string[], options: ExecOptions = {}): Promis
     const finish = (o: ExecOutcome): void => { if (!settled) { settled = true; resolve(o); } };
     let child;
     try {
-      child = spawn(file, args, {
-        detached: true,
-        stdio: ['pipe', 'pipe', 'pipe'],
-        env: options.env ?? process.env,
-        shell: false,
-      });
+      const how = { detached: true, env: options.env ?? process.env, shell: false } as const;
+      // Without input, stdin is /dev/null. Node's 'pipe' is a socket pair, and bash (Debian's, and any built
+      // with SSH_SOURCE_BASHRC) takes a socket on stdin for an ssh session: with SHLVL unset, as under systemd,
+      // a `bash -c` or `#!/bin/bash` action then sourced root's ~/.bashrc at every ban (measured here: the
+      // bench's action started in 180–340 ms instead of 3–5 ms, with a .bashrc that runs `pyenv init`).
+      child = options.input === undefined
+        ? spawn(file, args, { ...how, stdio: ['ignore', 'pipe', 'pipe'] })
+        : spawn(file, args, { ...how, stdio: ['pipe', 'pipe', 'pipe'] });
     } catch (e) {
       finish({ ok: false, error: `Cannot run "${file}": ${(e as Error).message}` });
       return;
@@ -68,8 +70,10 @@ export function exec(argv: readonly string[], options: ExecOptions = {}): Promis
         },
       });
     });
-    child.stdin.on('error', () => { /* the child may exit without reading its input */ });
-    child.stdin.end(options.input ?? '');
+    if (options.input !== undefined && child.stdin) {
+      child.stdin.on('error', () => { /* the child may exit without reading its input */ });
+      child.stdin.end(options.input);
+    }
   });
 }
 
