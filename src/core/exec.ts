@@ -39,7 +39,7 @@ export function exec(argv: readonly string[], options: ExecOptions = {}): Promis
       // Without input, stdin is /dev/null. Node's 'pipe' is a socket pair, and bash (Debian's, and any built
       // with SSH_SOURCE_BASHRC) takes a socket on stdin for an ssh session: with SHLVL unset, as under systemd,
       // a `bash -c` or `#!/bin/bash` action then sourced root's ~/.bashrc at every ban (measured here: the
-      // bench's action started in 180–340 ms instead of 3–5 ms, with a .bashrc that runs `pyenv init`).
+      // bench's action started in 150–350 ms instead of 3–5 ms, with a .bashrc that runs `pyenv init`).
       child = options.input === undefined
         ? spawn(file, args, { ...how, stdio: ['ignore', 'pipe', 'pipe'] })
         : spawn(file, args, { ...how, stdio: ['pipe', 'pipe', 'pipe'] });
