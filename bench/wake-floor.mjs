@@ -28,6 +28,9 @@ watch(dir, (_e, f) => {
     for (const p of parts) process.stderr.write('got ' + p + '\\n');
   }
 });
+// Its stdin is a pipe the bench never writes: it ends when the bench is gone, however it went (kill -9 too).
+process.stdin.on('end', () => process.exit(0));
+process.stdin.resume();
 process.stderr.write('ready\\n');
 `;
 
@@ -36,7 +39,7 @@ export async function startWakeFloor(dir) {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'probe.log');
   writeFileSync(file, '');
-  const child = spawn(process.execPath, ['-e', WATCHER, dir, 'probe.log'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, ['-e', WATCHER, dir, 'probe.log'], { stdio: ['pipe', 'ignore', 'pipe'] });
   const waiting = new Map();
   let rest = '';
   let ready;
