@@ -12,6 +12,7 @@ import { findFilter, loadFilterFile, parseFilterText, shippedFiltersDir } from '
 import { HOST_PATTERN } from '../filters/host.js';
 import { createTracker } from '../trackers/index.js';
 import { withExtraLineTime } from '../sources/line-time-extra.js';
+import { ownString } from '../core/own-string.js';
 import { configOption, EXIT, parse, type Io } from './args.js';
 import { fileChunks, numberedLines, type InputCounters } from './test-input.js';
 import { jsonLine, report, type Outcome, type Sample, type WouldBan } from './test-report.js';
@@ -146,7 +147,7 @@ export async function testCommand(argv: readonly string[], io: Io): Promise<numb
   /** What is shown of a match: samples, JSON lines. */
   const show = (rule: number, n: number, address: Address | undefined, v4: number): void => {
     const own = samples[rule];
-    if (own && own.length < perRule) own.push({ line: n, text: lineText() });
+    if (own && own.length < perRule) own.push({ line: n, text: ownString(lineText()) });
     if (json) {
       jsonBuf += jsonLine(n, address ?? ipv4Address(v4), s.value.name, rule);
       if (jsonBuf.length > 1 << 16) { io.out(jsonBuf); jsonBuf = ''; }
@@ -240,7 +241,7 @@ export async function testCommand(argv: readonly string[], io: Io): Promise<numb
     } else if (showMissed && FAILURE_WORDS.test(t) && ADDRESS_LIKE.test(t)) {
       // Only with --show-missed: two more regexes on every unmatched line would halve the speed.
       missedCount++;
-      if (missed.length < MAX_MISSED) missed.push({ line: n, text: t });
+      if (missed.length < MAX_MISSED) missed.push({ line: n, text: ownString(t) });
     }
   };
 

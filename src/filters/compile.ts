@@ -7,6 +7,7 @@ import { withFastPath } from './fast/index.js';
 import type { Filter, FilterCounters, Match, RuleInfo } from './filter.js';
 import { HOST_GROUP, HOST_PATTERN } from './host.js';
 import { DATE_PATTERN, SYSLOG_PATTERN, parseLineTime } from './line-time.js';
+import { lineStartOf } from './line-start.js';
 import { isChecked, knownLiteral } from './checked.js';
 import type { FilterDef } from './load.js';
 import { programWords, requiresSyslogHead } from './program.js';
@@ -219,10 +220,13 @@ export function compileFilter(def: FilterDef, options: CompileOptions): Result<F
     return undefined;
   }
 
+  const syslogOnly = requiresSyslogHead(def.prefix);
+  const headless = syslogOnly ? undefined : lineStartOf(def.prefix, ruleTexts);
   const routed = {
     ...(def.programs === undefined ? {} : { programs: programWords(def.programs) }),
     ...(def.prefilter === undefined ? {} : { prefilter: def.prefilter }),
-    ...(requiresSyslogHead(def.prefix) ? { syslogOnly: true } : {}),
+    ...(syslogOnly ? { syslogOnly: true } : {}),
+    ...(headless === undefined ? {} : { headless }),
   };
   const filter: Filter = { name: def.name, rules, ruleInfo, counters, match, ...routed };
   // A fast path reads lines alone: a filter with sessions never gets one, whatever its rules.

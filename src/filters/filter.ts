@@ -1,4 +1,5 @@
 import type { Address } from '../core/address.js';
+import type { LineStart } from './line-start.js';
 
 /** What a filter found on one line. */
 export interface Match {
@@ -69,6 +70,12 @@ export interface Filter {
   readonly prefilter?: readonly string[];
   /** Every line this filter can match starts with a `<SYSLOG>` head (its prefix says so: filters/program.ts). */
   readonly syslogOnly?: boolean;
+  /**
+   * How a line with no syslog head must start for this filter to match it (filters/line-start.ts): a router
+   * may leave out a line with no head that starts otherwise. `undefined`: any. A wrapper that lets `match`
+   * accept more lines must drop it.
+   */
+  readonly headless?: LineStart;
   /** Called unbound (a jail reads it once): it must not use `this`. */
   match(line: string): Match | undefined;
 }

@@ -1,3 +1,5 @@
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { parseAddress } from '../core/address.js';
 import type { Address } from '../core/address.js';
@@ -122,6 +124,26 @@ describe('filter sessions', () => {
     const nofail = roleOf(['nofail']);
     for (let i = 0; i < 1000; i++) sessions.judge(`pid${i}`, nofail, parseAddress('192.0.2.1') as Address, `user${i}`, i);
     expect(sessions.size).toBe(3);
+  });
+
+  it('keeps its ids and user names as strings of their own, not as views into the chunk their line was cut from', () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const sessions = createSessions({ max: 1000, expire: 60_000 });
+    const rule = /^\S+ \S+ sshd\[(?<pid>\d+)\]: Invalid user (?<user>\S+) from/;
+    const filler = `${'x'.repeat(99)}\n`.repeat(2_000);
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < 200; i++) {
+      // Lines as the line splitter cuts them: slices of the chunk's one string of ~200 KB.
+      const chunk = `${filler}Nov25 host sshd[${1_000_000_000 + i}]: Invalid user administrator${i} from 192.0.2.1\n`;
+      const groups = rule.exec(chunk.split('\n').at(-2)!)?.groups;
+      sessions.judge(groups?.['pid'], roleOf([]), undefined, groups?.['user'], i);
+    }
+    gc();
+    // Held as views, the 200 ids and names keep their 200 chunks: 40 MB.
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(10_000_000);
+    expect(sessions.size).toBe(200);
   });
 
   it('never remembers an address a client wrote into its user name', () => {

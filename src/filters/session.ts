@@ -1,4 +1,5 @@
 import type { Address } from '../core/address.js';
+import { ownString } from '../core/own-string.js';
 
 /**
  * Sessions: the lines one server process writes about one connection, linked by an id the filter's prefix
@@ -99,7 +100,7 @@ export function createSessions(def: Pick<SessionDef, 'max' | 'expire'>): Session
     if (user !== undefined && user !== '') {
       const name = user.length > USER_MAX ? user.slice(0, USER_MAX) : user;
       if (s.user === undefined) {
-        s.user = name;
+        s.user = ownString(name);
         s.users = 1;
       } else if (s.user !== name) {
         s.users = 2;
@@ -116,7 +117,8 @@ export function createSessions(def: Pick<SessionDef, 'max' | 'expire'>): Session
       s.pending = 0;
     }
     s.last = time;
-    if (!role.forget) keep(id!, s);
+    // The id is kept as the map's key, the user name in the session: both outlive the line they were cut from.
+    if (!role.forget) keep(ownString(id!), s);
     return failure;
   }
 
