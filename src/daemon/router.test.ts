@@ -7,12 +7,12 @@ import { createCidrSet } from '../core/cidr.js';
 import type { LogLine } from '../core/types.js';
 import { compileFilter } from '../filters/compile.js';
 import type { Filter } from '../filters/filter.js';
-import { loadFilterFile, parseSamples, shippedFiltersDir } from '../filters/load.js';
+import { loadFilterFile, parseFilterText, parseSamples, shippedFiltersDir } from '../filters/load.js';
 import { programWord, requiresSyslogHead } from '../filters/program.js';
 import { createTracker } from '../trackers/index.js';
 import { createJail, type Jail } from './jail.js';
 import { createLineSplitter, type LineSplitter } from '../sources/line-splitter.js';
-import { createLineRouter } from './router.js';
+import { createLineRouter, MAX_ROUTE_LISTS } from './router.js';
 
 // The router may only leave out lines a filter cannot match. Every shipped filter (all modes on) as a jail,
 // once behind the router and once fed every line, over the sample lines of every filter and hostile
@@ -214,6 +214,41 @@ describe('the line router', () => {
     }
     take.end?.();
     expect(bytes).toEqual([...got, 'Nov 25 16:55:59 h sshd', 'Nov 25 16:55:59 h sshd']);
+  });
+
+  it('offers a line with no syslog head only to the filters that can start as it does, however many ways they differ', () => {
+    // 16 filters, each of which starts with 'x' or 'y' at one of the first 8 places: 256 sets of them, more
+    // than the router keeps lists of (MAX_ROUTE_LISTS), each a line's own.
+    const seen = new Map<string, string[]>();
+    const jail = (name: string, filter: Filter): Jail => createJail({
+      config: { name, useLineTime: false } as Jail['config'], filter, sources: [], actions: [], notifiers: [],
+      tracker: createTracker(DEFAULTS.tracker, { clock: { now: () => 0, setTimer: () => () => {} } }),
+      whitelist: createCidrSet([]), hitsPerAddress: 3, isBanned: () => false, onOffence: () => {},
+    });
+    const jails = [build([], ['sshd']).jails[0]!];
+    for (let at = 0; at < 8; at++) {
+      for (const c of ['x', 'y']) {
+        const def = parseFilterText(`failregex: ['.{${at}}${c}\\S* fail from <HOST>$']\n`, `${c}${at}.yaml`);
+        if (!def.ok) throw new Error('Cannot parse');
+        const inner = compileFilter(def.value, { modes: [], maxLineLength: 1000 });
+        if (!inner.ok) throw new Error(inner.error);
+        expect(inner.value.headless).toBeDefined();
+        const log: string[] = [];
+        seen.set(`${c}${at}`, log);
+        jails.push(jail(`${c}${at}`, { ...inner.value, match: (line) => { log.push(line); return inner.value.match(line); } }));
+      }
+    }
+    const lines = Array.from({ length: 256 }, (_, n) =>
+      `${Array.from({ length: 8 }, (_, i) => ((n >> i) & 1 ? 'x' : 'y')).join('')} fail from 192.0.2.${n}`);
+    expect(MAX_ROUTE_LISTS).toBeLessThan(lines.length);
+    const router = createLineRouter(jails);
+    for (const round of [0, 1]) router.deliver(lines.map((text) => ({ text, source: `s${round}`, receivedAt: 0 })));
+    for (const [name, log] of seen) {
+      const c = name[0]!, at = Number(name.slice(1));
+      const own = lines.filter((l) => l[at] === c);
+      expect(log, name).toEqual([...own, ...own]);
+      expect(jails.find((j) => j.name === name)!.counters.matched, name).toBe(2 * own.length);
+    }
   });
 
   it('offers a filter with no programs and no syslog prefix every line', () => {

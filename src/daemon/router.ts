@@ -91,6 +91,11 @@ function createRoutes(jails: readonly Jail[]): Routes {
 
 /** Jails a mask can name at most: one bit each in a 32-bit integer, the sign bit left alone. */
 const MASK_JAILS = 31;
+/**
+ * Lists of jails kept at most. The lines choose the masks (an attacker can write lines that many jails' starts
+ * tell apart in many ways), so past this many a list is made for its line and not kept.
+ */
+export const MAX_ROUTE_LISTS = 128;
 
 /**
  * The jails of a line with no syslog head: of `noHead` (the jails whose filter does not require a head), those
@@ -113,7 +118,7 @@ function headlessRoutes(jails: readonly Jail[], noHead: readonly number[]): (tex
     let list = lists.get(mask);
     if (list === undefined) {
       list = noHead.filter((_, k) => (mask & (1 << k)) !== 0);
-      lists.set(mask, list);
+      if (lists.size < MAX_ROUTE_LISTS) lists.set(mask, list);
     }
     return list;
   };
