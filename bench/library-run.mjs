@@ -115,8 +115,11 @@ for (;;) {
   let pending = [];
   splitter.push(buf.subarray(0, n), {
     take: (b, start, end) => {
-      deliver(pending, receivedAt);
-      pending = [];
+      // As the file follower's `before`: a new batch only where there was one (not an array per line).
+      if (pending.length > 0) {
+        deliver(pending, receivedAt);
+        pending = [];
+      }
       lines++;
       take(b, start, end, source, receivedAt);
       return true;
