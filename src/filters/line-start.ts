@@ -5,13 +5,14 @@ import { HOST_PATTERN } from './host.js';
 import { DATE_PATTERN } from './line-time.js';
 
 /**
- * What a line without a syslog head must start with for a filter to match it, read from its rules: the web
- * and mail servers' own log formats (nginx's `2026/11/25 …`, Apache's `[Wed Nov 25 …]`, an access log's
- * address, Exim's `2026-11-25 …`) start differently, so a router that sees a line with no syslog head
- * offers it only to the filters it can start (daemon/router.ts), instead of to every filter whose prefix does
- * not require a head. The filter's `<SYSLOG>` cannot match at the start of such a line (that is what having
- * no syslog head means, filters/program.ts `hasSyslogHead`), so it is left out there; anywhere else, and
- * wherever the rules give no certainty, any character passes.
+ * What a line without a syslog head must start with for a filter to match it, read from its rules: servers'
+ * own log formats (nginx's `2026/11/25 …`, Apache's `[Wed Nov 25 …]`, an access log's address, vsftpd's
+ * `Wed Nov 25 16:55:59 2026 …`) start differently, so a router that sees a line with no syslog head offers it
+ * only to the filters it can start (daemon/router.ts), instead of to every filter whose prefix does not
+ * require a head. The filter's `<SYSLOG>` cannot match at the start of such a line (that is what having no
+ * syslog head means, filters/program.ts `hasSyslogHead`), so it is left out there; anywhere else, and wherever
+ * the rules give no certainty, any character passes. (A line that may have a head, Exim's own `2026-11-25
+ * 16:55:59 …` among them, still goes to every filter.)
  */
 export interface LineStart {
   /** `WIDTH` rows of 256: row `i`, column `c`, is 1 where a line's character `i` may be the unit `c` (255: 255 or above). */
