@@ -72,7 +72,7 @@ export interface Filter {
   readonly syslogOnly?: boolean;
   /**
    * How a line with no syslog head must start for this filter to match it (filters/line-start.ts): a router
-   * may leave out a line with no head that starts otherwise. `undefined`: any. A wrapper that lets `match`
+   * may leave out a line with no head that starts otherwise. `undefined`: every start. A wrapper that lets `match`
    * accept more lines must drop it.
    */
   readonly headless?: LineStart;
