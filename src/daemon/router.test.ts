@@ -171,8 +171,8 @@ describe('the line router', () => {
     expect(routed.jails.map((j) => j.counters)).toEqual(every.jails.map((j) => j.counters));
     expect(routed.jails[sshd]!.filter.counters.perRule).toEqual(every.jails[sshd]!.filter.counters.perRule);
     // It means something only if many lines went as bytes, pam-generic (no programs) was spared most of them,
-    // and both matched plenty.
-    expect(asBytes).toBeGreaterThan(lines.length * 0.2);
+    // and both matched plenty. (Of all 17 jails' samples and variants, ~13 % are lines sshd's filter can match.)
+    expect(asBytes).toBeGreaterThan(lines.length * 0.1);
     const pam = only.indexOf('pam-generic');
     expect(routed.jails[pam]!.filter.counters.lines).toBeLessThan(every.jails[pam]!.filter.counters.lines * 0.5);
     expect(routed.jails[sshd]!.counters.matched).toBeGreaterThan(1000);
@@ -249,6 +249,27 @@ describe('the line router', () => {
       expect(log, name).toEqual([...own, ...own]);
       expect(jails.find((j) => j.name === name)!.counters.matched, name).toBe(2 * own.length);
     }
+  });
+
+  it('offers a line whose head may be read in several ways only to the filters that can go on from one of them', () => {
+    const run = build();
+    let got: string[] = [];
+    const jails = run.jails.map((j) => ({ ...j, handle: (lines: readonly LogLine[]) => { if (lines.length > 0) got.push(j.name); } }));
+    const router = createLineRouter(jails);
+    const takers = (text: string): string[] => {
+      got = [];
+      router.deliver([{ text, source: 's', receivedAt: 0 }]);
+      return got;
+    };
+    // Exim's own log (an ISO time with a space): Exim's, and those whose <DATE> or <HOST> can start so.
+    const own = ['dropbear', 'exim', 'nginx-botsearch', 'pam-generic', 'vsftpd'];
+    expect(takers('2026-11-25 16:55:59 H=(x) [203.0.113.1]:5000 I=[192.0.2.1]:25 F=<a@b.c> rejected RCPT <c@d.e>: relay not permitted')).toEqual(own);
+    expect(takers('2026-11-25 16:55:59 web1 sshd[1]: Failed password for root from 203.0.113.1 port 22 ssh2')).toEqual([...own, 'sshd'].sort());
+    // FreeBSD's priority: the sshd filter, by what follows the host; Dovecot's own log, by its own prefix.
+    expect(takers('Nov 25 16:55:59 <auth.info> fbsd sshd[1234]: Failed password for root from 203.0.113.1 port 22 ssh2'))
+      .toEqual(['dovecot', 'dropbear', 'pam-generic', 'sshd', 'vsftpd']);
+    expect(takers('Nov 25 16:55:59 imap-login: Info: Disconnected (auth failed, 1 attempts in 2 secs): user=<x>, method=PLAIN, rip=203.0.113.1, lip=192.0.2.1'))
+      .toEqual(['dovecot', 'dropbear', 'pam-generic', 'vsftpd']);
   });
 
   it('offers a filter with no programs and no syslog prefix every line', () => {

@@ -24,3 +24,23 @@ export const withKnownLiterals = (def: FilterDef, known: ReadonlyMap<string, str
 };
 /** The literal of `rule` known for `def`, `null` for none, `undefined` when it is not known. */
 export const knownLiteral = (def: FilterDef, rule: string): string | null | undefined => literals.get(def)?.get(rule);
+
+/**
+ * A filter's line-start tables (line-start.ts, packed with `packStart`) for one set of rules, worked out at build
+ * time for the shipped filters (filter-cache.ts): reading every rule for them was ~10–25 ms of a start with all
+ * of them. `null`: any start.
+ */
+export interface KnownStarts {
+  readonly rules: readonly string[];
+  readonly headless: string | null;
+  readonly afterHead: string | null;
+}
+const starts = new WeakMap<FilterDef, readonly KnownStarts[]>();
+
+export const withKnownStarts = (def: FilterDef, known: readonly KnownStarts[]): FilterDef => {
+  starts.set(def, known);
+  return def;
+};
+/** The tables known for `def` with exactly these rules, in this order; `undefined` when not known. */
+export const knownStarts = (def: FilterDef, rules: readonly string[]): KnownStarts | undefined =>
+  starts.get(def)?.find((k) => k.rules.length === rules.length && k.rules.every((r, i) => r === rules[i]));

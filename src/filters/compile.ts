@@ -7,8 +7,8 @@ import { withFastPath } from './fast/index.js';
 import type { Filter, FilterCounters, Match, RuleInfo } from './filter.js';
 import { HOST_GROUP, HOST_PATTERN } from './host.js';
 import { DATE_PATTERN, SYSLOG_PATTERN, parseLineTime } from './line-time.js';
-import { lineStartOf } from './line-start.js';
-import { isChecked, knownLiteral } from './checked.js';
+import { afterHeadOf, lineStartOf, packStart, unpackStart } from './line-start.js';
+import { isChecked, knownLiteral, knownStarts, type KnownStarts } from './checked.js';
 import type { FilterDef } from './load.js';
 import { programWords, requiresSyslogHead } from './program.js';
 import { requiredLiteral } from './regex/literal.js';
@@ -221,12 +221,15 @@ export function compileFilter(def: FilterDef, options: CompileOptions): Result<F
   }
 
   const syslogOnly = requiresSyslogHead(def.prefix);
-  const headless = syslogOnly ? undefined : lineStartOf(def.prefix, ruleTexts);
+  const known = knownStarts(def, ruleTexts);
+  const headless = syslogOnly ? undefined : known === undefined ? lineStartOf(def.prefix, ruleTexts) : unpackStart(known.headless);
+  const afterHead = known === undefined ? afterHeadOf(def.prefix, ruleTexts) : unpackStart(known.afterHead);
   const routed = {
     ...(def.programs === undefined ? {} : { programs: programWords(def.programs) }),
     ...(def.prefilter === undefined ? {} : { prefilter: def.prefilter }),
     ...(syslogOnly ? { syslogOnly: true } : {}),
     ...(headless === undefined ? {} : { headless }),
+    ...(afterHead === undefined ? {} : { afterHead }),
   };
   const filter: Filter = { name: def.name, rules, ruleInfo, counters, match, ...routed };
   // A fast path reads lines alone: a filter with sessions never gets one, whatever its rules.
@@ -253,4 +256,16 @@ export function ruleLiteralText(rule: string): string | undefined {
 function info(def: FilterDef, key: string, text: string): RuleInfo {
   const line = def.lines?.get(key);
   return { key, text, where: line === undefined ? undefined : `${def.file}:${line}` };
+}
+
+/**
+ * The line-start tables of a filter with these rules, packed for the filter cache (filter-cache.ts), as
+ * `compileFilter` works them out.
+ */
+export function ruleStarts(def: FilterDef, rules: readonly string[]): KnownStarts {
+  return {
+    rules,
+    headless: requiresSyslogHead(def.prefix) ? null : packStart(lineStartOf(def.prefix, rules)),
+    afterHead: packStart(afterHeadOf(def.prefix, rules)),
+  };
 }

@@ -2,15 +2,15 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isChecked, knownLiteral } from './checked.js';
-import { compileFilter, ruleLiteralText } from './compile.js';
+import { isChecked, knownLiteral, knownStarts } from './checked.js';
+import { compileFilter, ruleLiteralText, ruleStarts } from './compile.js';
 import { cachedDef, readFilterCache, writeFilterCache } from './filter-cache.js';
 import { parseFilterText, shippedFiltersDir } from './load.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'dd-filter-cache-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const cacheFile = path.join(dir, 'filter-cache.json');
-const written = writeFilterCache(shippedFiltersDir, cacheFile, parseFilterText, ruleLiteralText);
+const written = writeFilterCache(shippedFiltersDir, cacheFile, parseFilterText, ruleLiteralText, ruleStarts);
 const cache = readFilterCache(cacheFile);
 const shipped = readdirSync(shippedFiltersDir).filter((f) => f.endsWith('.yaml')).sort();
 // The daemon tells a changed filter on reload by this JSON (world.ts): the cached definition must give the same.
@@ -43,6 +43,37 @@ describe('the shipped filters\' cache', () => {
     for (const rule of rules) expect(knownLiteral(def, rule), rule).toBe(ruleLiteralText(rule) ?? null);
   });
 
+  it.each(shipped)('knows the line-start tables of %s, without modes and with all, as compiling works them out', (f) => {
+    const file = path.join(shippedFiltersDir, f);
+    const def = cachedDef(cache, file, readFileSync(file, 'utf8'));
+    const parsed = parseFilterText(readFileSync(file, 'utf8'), file);
+    if (def === undefined || !parsed.ok) throw new Error(`${f} is not cached`);
+    for (const modes of [[], [...def.modes.keys()]]) {
+      const rules = [...def.failregex, ...modes.flatMap((m) => def.modes.get(m)?.failregex ?? [])];
+      expect(knownStarts(def, rules)).toEqual(ruleStarts(parsed.value, rules));
+      const cached = compileFilter(def, { modes, maxLineLength: 1000 });
+      const worked = compileFilter(parsed.value, { modes, maxLineLength: 1000 });
+      if (!cached.ok || !worked.ok) throw new Error(`Cannot compile ${f}`);
+      expect([cached.value.headless, cached.value.afterHead]).toEqual([worked.value.headless, worked.value.afterHead]);
+    }
+    expect(knownStarts(def, ['not one of its rules'])).toBeUndefined();
+  });
+
+  it('gives compiling the line-start tables it holds, without working them out again', () => {
+    // A cache whose table after the head refuses every start: the compiled filter then has that table.
+    const own = path.join(dir, 'starts');
+    mkdirSync(own);
+    const text = 'prefix: "<SYSLOG>demo: "\nfailregex: ["Bad login from <HOST>$"]\n';
+    writeFileSync(path.join(own, 'demo.yaml'), text);
+    const none = Buffer.alloc(256).toString('base64');
+    writeFilterCache(own, path.join(own, 'cache.json'), parseFilterText, ruleLiteralText, (_d, rules) => ({ rules, headless: null, afterHead: none }));
+    const def = cachedDef(readFilterCache(path.join(own, 'cache.json')), path.join(own, 'demo.yaml'), text);
+    if (def === undefined) throw new Error('not cached');
+    const filter = compileFilter(def, { modes: [], maxLineLength: 1000 });
+    if (!filter.ok) throw new Error(filter.error);
+    expect(filter.value.afterHead?.table.every((x) => x === 0)).toBe(true);
+  });
+
   it('gives compiling the literals it holds, without working them out again', () => {
     // A cache whose literal for a rule is text no line holds: the compiled filter then never tries that rule.
     const own = path.join(dir, 'literal');
@@ -51,7 +82,7 @@ describe('the shipped filters\' cache', () => {
     writeFileSync(path.join(own, 'demo.yaml'), text);
     const line = 'Mar  1 00:00:00 web1 demo: Bad login from 192.0.2.7';
     const compile = (literalOf: (rule: string) => string | undefined): boolean => {
-      expect(writeFilterCache(own, path.join(own, 'cache.json'), parseFilterText, literalOf)).toBe(1);
+      expect(writeFilterCache(own, path.join(own, 'cache.json'), parseFilterText, literalOf, ruleStarts)).toBe(1);
       const def = cachedDef(readFilterCache(path.join(own, 'cache.json')), path.join(own, 'demo.yaml'), text);
       if (def === undefined) throw new Error('not cached');
       const filter = compileFilter(def, { modes: [], maxLineLength: 1000, fastPath: false });
@@ -83,7 +114,7 @@ describe('the shipped filters\' cache', () => {
     const parsed = parseFilterText(text, path.join(own, 'own.yaml'));
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
     expect(parsed.value.session).toBeDefined();
-    expect(writeFilterCache(own, path.join(own, 'cache.json'), parseFilterText, ruleLiteralText)).toBe(1);
+    expect(writeFilterCache(own, path.join(own, 'cache.json'), parseFilterText, ruleLiteralText, ruleStarts)).toBe(1);
     const def = cachedDef(readFilterCache(path.join(own, 'cache.json')), path.join(own, 'own.yaml'), text);
     expect(def).toEqual(parsed.value);
     expect(json(def)).toBe(json(parsed.value));
@@ -93,7 +124,7 @@ describe('the shipped filters\' cache', () => {
     const bad = path.join(dir, 'bad');
     mkdirSync(bad);
     writeFileSync(path.join(bad, 'bad.yaml'), 'failregex: ["no host"]\n');
-    expect(writeFilterCache(bad, path.join(bad, 'cache.json'), parseFilterText, ruleLiteralText)).toBe(0);
+    expect(writeFilterCache(bad, path.join(bad, 'cache.json'), parseFilterText, ruleLiteralText, ruleStarts)).toBe(0);
   });
 
   it('is empty when it is older than the code that wrote it', () => {

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { markChecked, withKnownLiterals } from './checked.js';
+import { markChecked, withKnownLiterals, withKnownStarts, type KnownStarts } from './checked.js';
 import type { FilterDef, FilterModeDef } from './load.js';
 
 /**
@@ -8,13 +8,16 @@ import type { FilterDef, FilterModeDef } from './load.js';
  * that a run does not load the YAML parser nor run the regex analysis for them: ~50 ms of a short
  * `dictdefence test` or of a daemon's start. An entry holds the file's whole text and serves only a file whose
  * text is still exactly that; any edit, or any file elsewhere, is parsed and checked as usual. It also holds
- * each rule's required literal (checked.ts, `knownLiteral`), another ~30 ms of a start with every filter.
+ * each rule's required literal (checked.ts, `knownLiteral`), another ~30 ms of a start with every filter, and
+ * its line-start tables (checked.ts, `knownStarts`) for its rules without modes and with all of them.
  */
 interface Entry {
   readonly text: string;
   readonly def: Stored;
   /** Every failregex of the definition (its modes' too) with its literal, `null` for none. */
   readonly literals: readonly (readonly [string, string | null])[];
+  /** The line-start tables for the failregex alone and for the failregex and every mode's (the same when it has none). */
+  readonly starts: readonly KnownStarts[];
 }
 /** A FilterDef as JSON: no name or file (those come from where it is loaded), Maps as entry lists. */
 interface Stored {
@@ -30,8 +33,8 @@ interface Stored {
   readonly flags: FilterDef['flags'] | null;
 }
 export type FilterCache = ReadonlyMap<string, Entry>;
-/** 2: with the rules' literals. */
-const VERSION = 2;
+/** 2: with the rules' literals; 3: with the line-start tables. */
+const VERSION = 3;
 
 const store = (d: FilterDef): Stored => ({
   description: d.description, prefix: d.prefix, prefilter: d.prefilter ?? null, failregex: d.failregex,
@@ -60,7 +63,7 @@ const allRules = (def: FilterDef): string[] => [...new Set([...def.failregex, ..
  */
 export function writeFilterCache(
   dir: string, out: string, parse: (text: string, file: string) => { ok: boolean; value?: FilterDef },
-  literalOf: (rule: string) => string | undefined,
+  literalOf: (rule: string) => string | undefined, startsOf: (def: FilterDef, rules: readonly string[]) => KnownStarts,
 ): number {
   const entries: [string, Entry][] = [];
   for (const f of readdirSync(dir).filter((x) => x.endsWith('.yaml')).sort()) {
@@ -68,7 +71,10 @@ export function writeFilterCache(
     const r = parse(text, path.join(dir, f));
     if (!r.ok || !r.value) continue;
     const literals = allRules(r.value).map((rule) => [rule, literalOf(rule) ?? null] as const);
-    entries.push([f, { text, def: store(r.value), literals }]);
+    const def = r.value;
+    const withModes = [...def.failregex, ...[...def.modes.values()].flatMap((m) => m.failregex)];
+    const starts = [startsOf(def, def.failregex), ...(def.modes.size === 0 ? [] : [startsOf(def, withModes)])];
+    entries.push([f, { text, def: store(def), literals, starts }]);
   }
   writeFileSync(out, `${JSON.stringify({ version: VERSION, entries })}\n`);
   return entries.length;
@@ -93,5 +99,5 @@ export function readFilterCache(file: string, builtFrom?: string): FilterCache {
 export function cachedDef(cache: FilterCache, file: string, text: string): FilterDef | undefined {
   const entry = cache.get(path.basename(file));
   if (entry === undefined || entry.text !== text) return undefined;
-  return withKnownLiterals(markChecked(restore(entry.def, file)), new Map(entry.literals));
+  return withKnownStarts(withKnownLiterals(markChecked(restore(entry.def, file)), new Map(entry.literals)), entry.starts);
 }

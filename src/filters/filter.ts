@@ -76,6 +76,13 @@ export interface Filter {
    * accept more lines must drop it.
    */
   readonly headless?: LineStart;
+  /**
+   * What a line whose head `<SYSLOG>` may match in several ways must go on with where such a head ends, for
+   * this filter's paths that start with `<SYSLOG>` (filters/line-start.ts `afterHeadOf`); `headless` (or, for a
+   * `syslogOnly` filter, nothing) covers its other paths. `undefined`: anything. A wrapper that lets `match`
+   * accept more lines must drop it.
+   */
+  readonly afterHead?: LineStart;
   /** Called unbound (a jail reads it once): it must not use `this`. */
   match(line: string): Match | undefined;
 }

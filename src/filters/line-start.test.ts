@@ -4,9 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../core/seeded.js';
 import { compileFilter } from './compile.js';
 import type { Filter } from './filter.js';
-import { lineStartOf, startsAs } from './line-start.js';
+import { afterHeadOf, headEnds, lineStartOf, MAX_HEAD_TIME, startsAs, startsAsAt } from './line-start.js';
 import { loadFilterFile, parseFilterText, parseSamples, shippedFiltersDir } from './load.js';
-import { hasSyslogHead } from './program.js';
+import { hasSyslogHead, programWordStart } from './program.js';
+import { SYSLOG_PATTERN } from './line-time.js';
 
 const names = readdirSync(shippedFiltersDir).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -5)).sort();
 const shipped = new Map(names.map((name): [string, Filter] => {
@@ -72,5 +73,71 @@ describe('the start of a line with no syslog head', () => {
     expect(later !== undefined && startsAs(later, 'x] Nov 25 16:55:59 host prog: fail from 192.0.2.1')).toBe(false);
     const none = lineStartOf('(?:<SYSLOG>)', ['a']);
     expect(none !== undefined && ['a', '2026', 'Nov', ' '].some((l) => startsAs(none, l))).toBe(false);
+  });
+});
+
+describe('the lines whose head <SYSLOG> may match in several ways', () => {
+  const HEADS = ['Nov 25 16:55:59', 'Nov  5 16:55:59.5', 'Nov 25 16:55:59 <auth.info>', '2026-11-25 16:55:59', '2026-11-25 16:55:59,123+01:00',
+    '2026-11-25T16:55:59Z', 'Wed 2026-11-25 16:55:59.1 Europe/Berlin', '1764089759.123456', '1764089759'];
+  const HOSTS = ['web1', '<auth.info>', '[x]', 'imap-login:', 'h'.repeat(255), 'h'.repeat(256), '::1', ''];
+  const ends = (line: string): number[] => { const out: number[] = []; return out.slice(0, headEnds(line, out)); };
+  const whole = new RegExp(`^(?:${SYSLOG_PATTERN})$`);
+
+  it('are read for every place such a head can end', () => {
+    const rnd = seededRandom(2711);
+    let found = 0;
+    for (const head of HEADS) {
+      for (const host of HOSTS) {
+        for (const rest of ['sshd[1]: x y', ' x', '', 'a  b  c d e f g h i j k l m n o p']) {
+          const line = `${head} ${host} ${rest}`.slice(0, rnd() < 0.2 ? Math.floor(rnd() * 60) : undefined);
+          const places = ends(line);
+          for (let e = 1; e <= line.length; e++) {
+            if (!whole.test(line.slice(0, e))) continue;
+            found++;
+            expect(places, `${JSON.stringify(line)} can have a head ending at ${e}`).toContain(e);
+          }
+        }
+      }
+    }
+    expect(found).toBeGreaterThan(200);
+    // Past the longest time (the FreeBSD priority or journald's zone included) no head can start its host.
+    expect(MAX_HEAD_TIME).toBe(66);
+    expect(ends(`${'x'.repeat(66)} h p`)).toEqual([69]);
+    expect(ends(`${'x'.repeat(67)} h p`)).toEqual([]);
+  });
+
+  it('go to every filter that matches them: every shipped filter, all modes, on every sample under other heads', () => {
+    let matched = 0, uncertain = 0;
+    for (const sample of samples) {
+      const rest = /^[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} (\S+ .*)$/.exec(sample)?.[1];
+      const lines = rest === undefined ? HEADS.map((h) => `${h} ${sample}`) : HEADS.flatMap((h) => [`${h} ${rest}`, `${h} <auth.info> ${rest}`]);
+      for (const line of lines) {
+        if (programWordStart(line) >= 0 || !hasSyslogHead(line)) continue;
+        uncertain++;
+        for (const [name, f] of shipped) {
+          if (f.match(line) === undefined) continue;
+          matched++;
+          const without = f.syslogOnly !== true && (f.headless === undefined || startsAs(f.headless, line));
+          const after = f.afterHead === undefined || ends(line).some((e) => startsAsAt(f.afterHead!, line, e));
+          expect(without || after, `${name}: ${line}`).toBe(true);
+        }
+      }
+    }
+    expect(uncertain).toBeGreaterThan(1000);
+    expect(matched).toBeGreaterThan(500);
+  });
+
+  it('are read after the head as the prefix and the rules go on there, and not at all by a filter whose every path starts otherwise', () => {
+    const rows = (start: ReturnType<typeof afterHeadOf>, n: number): string[] => Array.from({ length: n }, (_, i) => {
+      const row = start?.table.subarray(i * 256, i * 256 + 256);
+      return row === undefined ? '*' : [...'abdefghilnoprsx:[ '].filter((c) => row[c.charCodeAt(0)] === 1).join('');
+    });
+    expect(rows(afterHeadOf('<SYSLOG>(?:sshd|login)\\[\\d+\\]: ', ['fail']), 6)).toEqual(['ls', 'os', 'gh', 'di', 'n[', '[']);
+    expect(rows(afterHeadOf('', ['(?:<SYSLOG>)?x: ', 'a']), 3)).toEqual(['x', ':', ' ']);
+    // A prefix that can match nothing: a rule may start with the head.
+    expect(rows(afterHeadOf('(?:foo)?', ['<SYSLOG>x: ']), 3)).toEqual(['x', ':', ' ']);
+    expect(rows(afterHeadOf('\\[x\\] <SYSLOG>', ['a']), 2)).toEqual(['', '']);
+    expect(afterHeadOf('(a)<SYSLOG>\\1', ['a'])).toBeUndefined();
+    expect(afterHeadOf('<SYSLOG>', ['(a)x\\1', 'b'])).toBeUndefined();
   });
 });

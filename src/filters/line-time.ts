@@ -20,8 +20,12 @@ const ISO = String.raw`\d{4}-\d{2}-\d{2}[T ]${ISO_CLOCK}`;
 const FULL = String.raw`[A-Z][a-z]{2} \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d{1,9})? [A-Za-z0-9+_/-]{1,32}`;
 const UNIX = String.raw`\d{9,11}(?:\.\d{1,9})?`;
 
+/** The time (and FreeBSD priority) a `<SYSLOG>` head starts with. */
+export const SYSLOG_TIME_PATTERN = `(?:${BSD}|${ISO}|${FULL}|${UNIX})`;
+/** The most characters of a `<SYSLOG>` head's host. */
+export const SYSLOG_HOST_MAX = 255;
 /** The regex source `<SYSLOG>` expands to: a head and the host name, with the space after it. No groups. */
-export const SYSLOG_PATTERN = String.raw`(?:${BSD}|${ISO}|${FULL}|${UNIX}) \S{1,255} `;
+export const SYSLOG_PATTERN = String.raw`${SYSLOG_TIME_PATTERN} \S{1,${SYSLOG_HOST_MAX}} `;
 
 /**
  * The heads `<SYSLOG>` matches in exactly one way, for the line router (filters/program.ts), and only those
