@@ -73,9 +73,9 @@ export function lineStartOf(prefix: string, rules: readonly string[]): LineStart
  * Where a line's `<SYSLOG>` head ends, what a filter with this `prefix` and these rules can go on with, on the
  * paths that match `<SYSLOG>` at the line's start (the other paths are `lineStartOf`'s). A line whose head
  * `<SYSLOG>` may match in more than one way (FreeBSD's ` <auth.info>`, an ISO time with a space for its `T`,
- * as in Exim's own log) is offered to a filter only if one of those ways can end where the filter goes on
- * (`goesOnAfterHead`). A table that refuses every start where no path starts with `<SYSLOG>`; `undefined`
- * when any start can follow it.
+ * as in Exim's own log) is offered to a filter only if one of those ways can end (`headEnds`) where the
+ * filter goes on (daemon/router.ts). A table that refuses every start where no path starts with `<SYSLOG>`;
+ * `undefined` when any start can follow it.
  */
 export function afterHeadOf(prefix: string, rules: readonly string[]): LineStart | undefined {
   const table = new Uint8Array(START_WIDTH * 256);
@@ -128,9 +128,9 @@ export const MAX_HEAD_TIME = maxLength(parse(SYSLOG_TIME_PATTERN));
 /**
  * Where a `<SYSLOG>` head at the start of `text` can end, a superset, into `out` (which grows as needed); how
  * many. The head is a time of at most MAX_HEAD_TIME characters, a space, a host of 1 to SYSLOG_HOST_MAX
- * characters none of which is a space, and a space: it ends after the first space that follows a space
- * within MAX_HEAD_TIME characters by 2 to SYSLOG_HOST_MAX + 1 places. A filter's `afterHead` is then asked
- * at each (`startsAsMask`).
+ * characters none of which is a space, and a space. So for each space at or before place MAX_HEAD_TIME (where
+ * the time may end), the head may end right after the next space, if that one comes 2 to SYSLOG_HOST_MAX + 1
+ * places later. A filter's `afterHead` is then asked at each (`startsAsMask`).
  */
 export function headEnds(text: string, out: number[]): number {
   let count = 0;
