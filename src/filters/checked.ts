@@ -28,7 +28,7 @@ export const knownLiteral = (def: FilterDef, rule: string): string | null | unde
 /**
  * A filter's line-start tables (line-start.ts, packed with `packStart`) for one set of rules, worked out at build
  * time for the shipped filters (filter-cache.ts): reading every rule for them was ~10–25 ms of a start with all
- * of them. `null`: any start.
+ * of them. `null`: every start passes.
  */
 export interface KnownStarts {
   readonly rules: readonly string[];

@@ -81,21 +81,21 @@ export function afterHeadOf(prefix: string, rules: readonly string[]): LineStart
   const table = new Uint8Array(START_WIDTH * 256);
   // Past the line's start a <SYSLOG> is any text (the head looked for is the one at the start).
   const m = startMarker(START_WIDTH, table, (name) => (name === 'SYSLOG' ? 'any' : resolve(name, 1)));
-  /** Walks what `text` goes on with after a `<SYSLOG>` it starts with, from the head's end (place 0); the places it can end. */
-  const derived = (text: string): number => {
-    const rest = afterLeading(parse(text), 'SYSLOG');
+  /** Walks what the tree goes on with after a `<SYSLOG>` it starts with, from the head's end (place 0); the places it can end. */
+  const derived = (tree: Node): number => {
+    const rest = afterLeading(tree, 'SYSLOG');
     return rest === undefined ? 0 : m.walk(rest, 1);
   };
   try {
     if (REFERS.test(prefix)) return undefined;
     const tree = prefix === '' ? undefined : parse(prefix);
-    const after = prefix === '' ? 0 : derived(prefix);
+    const after = tree === undefined ? 0 : derived(tree);
     if ((after & WITHIN) !== 0) for (const rule of rules) m.end(walkPiece(m, rule, after));
     // Where the prefix can match nothing, a rule may start with the head itself.
     if (tree === undefined || canBeEmpty(tree)) {
       for (const rule of rules) {
         if (REFERS.test(rule)) return undefined;
-        m.end(derived(rule));
+        m.end(derived(parse(rule)));
       }
     }
   } catch {
@@ -157,7 +157,7 @@ export function startsAsAt(start: LineStart, text: string, from: number): boolea
 }
 
 /**
- * The tables of up to 31 filters (`undefined`: any start) as one: row `i`, column `c`, holds bit `k` where the
+ * The tables of up to 31 filters (`undefined`: every start passes) as one: row `i`, column `c`, holds bit `k` where the
  * `k`th lets the unit `c` be a line's character `i`. `startsAsMask` then asks them all at once, a lookup per
  * character instead of per character and filter.
  */
