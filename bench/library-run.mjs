@@ -29,6 +29,7 @@ const { newSourceCounters } = await load('sources/source.js');
 const { createCidrSet, parseCidr } = await load('core/cidr.js');
 const { DEFAULTS } = await load('config/defaults.js');
 const { scanIPv4LineOf, OTHER_ADDRESS, UNSURE } = await load('filters/fast/index.js');
+const { READ_SIZE, BACKLOG_READ_SIZE } = await load('sources/file-reader.js');
 
 const args = process.argv.slice(2);
 const perJail = args.includes('--per-jail');
@@ -90,7 +91,8 @@ const router = createLineRouter(perJail ? jails.map(timed) : jails);
 const counters = newSourceCounters();
 const splitter = createLineSplitter(DEFAULTS.maxLineLength, counters);
 const fd = openSync(file, 'r');
-const buf = Buffer.allocUnsafe(64 * 1024);
+// As the file source reads: READ_SIZE, then BACKLOG_READ_SIZE at a time once a read fills its buffer.
+let buf = Buffer.allocUnsafe(READ_SIZE);
 const source = `file:${file}`;
 let lines = 0;
 // As the file follower (src/sources/file-follower.ts) hands them on: one receivedAt per chunk; where the router
@@ -106,14 +108,16 @@ const loopStart = process.hrtime.bigint();
 for (;;) {
   const n = readSync(fd, buf, 0, buf.length, null);
   if (n === 0) break;
+  const chunk = buf.subarray(0, n);
+  if (n === buf.length && buf.length < BACKLOG_READ_SIZE) buf = Buffer.allocUnsafe(BACKLOG_READ_SIZE);
   const receivedAt = Date.now();
   const take = router.take;
   if (take === undefined) {
-    deliver(splitter.push(buf.subarray(0, n)), receivedAt);
+    deliver(splitter.push(chunk), receivedAt);
     continue;
   }
   let pending = [];
-  splitter.push(buf.subarray(0, n), {
+  splitter.push(chunk, {
     take: (b, start, end) => {
       // As the file follower's `before`: a new batch only where there was one (not an array per line).
       if (pending.length > 0) {

@@ -25,6 +25,8 @@ export interface FollowerContext {
   /** The owning source's counters, shared by all its files. */
   readonly counters: SourceCounters;
   readonly buffers: BufferPool;
+  /** Bigger buffers, for the reads after one that filled its buffer (file-reader.ts BACKLOG_READ_SIZE). */
+  readonly backlog?: BufferPool;
   /** Receives each batch of whole lines, in file order. */
   readonly deliver: (lines: LogLine[]) => void;
   /** Who takes the lines of the next chunk as bytes, if anyone (see Source.start's `takeBytes`). */
@@ -69,7 +71,7 @@ interface RotatedFile extends FollowedFile {
 
 export function createFileFollower(path: string, readFromStart: boolean, ctx: FollowerContext): FileFollower {
   const id = `file:${path}`;
-  const { counters, buffers, pollMs, graceMs } = ctx;
+  const { counters, buffers, backlog, pollMs, graceMs } = ctx;
   const { clock, log, positions, maxLineLength } = ctx.deps;
 
   let stopping = false;
@@ -236,7 +238,7 @@ export function createFileFollower(path: string, readFromStart: boolean, ctx: Fo
 
   /** Reads the rotated file again; true once it is finished and dropped. */
   async function drainRotated(old: RotatedFile, buffer: Buffer): Promise<boolean> {
-    const grew = (await readToEnd(old, buffer, push, () => stopping, counters)) > 0;
+    const grew = (await readToEnd(old, buffer, push, () => stopping, counters, backlog)) > 0;
     const now = clock.now();
     if (grew) old.lastGrowthAt = now;
     if (stopping) return false;
@@ -264,7 +266,7 @@ export function createFileFollower(path: string, readFromStart: boolean, ctx: Fo
       // read here is only drained a little earlier, and a truncated one yields nothing until it is noticed.
       const atOnce = ctx.readAtOnce && current?.local === true;
       if (current && !rotated && !(atOnce && readAppendedSync(current, buffer, push, counters))) {
-        await readToEnd(current, buffer, push, () => stopping, counters);
+        await readToEnd(current, buffer, push, () => stopping, counters, backlog);
       }
       let st = await statIfExists(path);
       // Renamed away and back (an editor, a tool's temporary rename) while still open: no rotation after all.
@@ -294,7 +296,7 @@ export function createFileFollower(path: string, readFromStart: boolean, ctx: Fo
         current.splitter.reset();
         note(current);
       }
-      await readToEnd(current, buffer, push, () => stopping, counters);
+      await readToEnd(current, buffer, push, () => stopping, counters, backlog);
       lastWarning = undefined;
     } catch (e) {
       reportRead(e);

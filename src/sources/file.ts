@@ -21,7 +21,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { LogLine } from '../core/types.js';
-import { createBufferPool, errorCode, errorMessage, statIfExists } from './file-reader.js';
+import { BACKLOG_READ_SIZE, READ_SIZE, createBufferPool, errorCode, errorMessage, statIfExists } from './file-reader.js';
 import { createFileFollower, type FileFollower } from './file-follower.js';
 import { compileGlob, hasWildcard } from './glob.js';
 import { newSourceCounters, type Source, type SourceDeps, type TakeBytes } from './source.js';
@@ -47,8 +47,6 @@ export interface FileSourceOptions {
   readonly readAtOnce?: boolean;
 }
 
-const BUFFER_SIZE = 64 * 1024;
-
 export function createFileSource(options: FileSourceOptions, deps: SourceDeps): Source {
   const { path } = options;
   const id = `file:${path}`;
@@ -61,7 +59,9 @@ export function createFileSource(options: FileSourceOptions, deps: SourceDeps): 
   const maxFiles = options.maxFiles ?? 1024;
   const { clock, log } = deps;
   const counters = newSourceCounters();
-  const buffers = createBufferPool(BUFFER_SIZE);
+  const buffers = createBufferPool(READ_SIZE);
+  // None kept idle: a source holds a backlog buffer only while it reads a backlog.
+  const backlog = createBufferPool(BACKLOG_READ_SIZE, 0);
   const followers = new Map<string, FileFollower>();
 
   let onLines: (lines: LogLine[]) => void = () => undefined;
@@ -85,7 +85,7 @@ export function createFileSource(options: FileSourceOptions, deps: SourceDeps): 
 
   const follower = (name: string, readFromStart: boolean): FileFollower =>
     createFileFollower(join(dir, name), readFromStart, {
-      deps, counters, buffers, pollMs, graceMs: options.rotateGraceMs ?? 2000, readAtOnce: options.readAtOnce !== false,
+      deps, counters, buffers, backlog, pollMs, graceMs: options.rotateGraceMs ?? 2000, readAtOnce: options.readAtOnce !== false,
       deliver: (lines) => onLines(lines),
       takeBytes: () => onBytes?.(),
     });
