@@ -8,6 +8,14 @@ import type { Routes } from './router.js';
 export type BytesRouter = TakeBytes & { readonly end: () => void };
 
 const NONE: readonly LogLine[] = [];
+/**
+ * How much of a chunk is decoded at a time (more where a line is longer). A backlog's 1 MiB read
+ * (sources/file-reader.ts) decoded whole is a string of the large-object space, on fresh pages each time:
+ * decoding the bench's mixed corpus cost 97 ms of a profile of its 17 jails, with nothing after the routing;
+ * in 64 KiB windows that run took 514 ms instead of 556, the whole run 1,554 instead of 1,590 (medians of 7
+ * and 9, interleaved). 32 and 96 KiB: within noise of 64.
+ */
+export const DECODE_WINDOW = 64 * 1024;
 
 /**
  * Where several jails read one source and one of them takes lines as bytes (the sshd jail on auth.log, with
@@ -16,7 +24,7 @@ const NONE: readonly LogLine[] = [];
  * one of them needs one:
  * - the jail that takes bytes gets the line at once, as bytes;
  * - a jail whose filter names no program gets it only if it holds one of the filter's `prefilter` texts
- *   (searched in the whole chunk, once per text and occurrence, not once per line), or always if the filter
+ *   (searched in the decoded window, once per text and occurrence, not once per line), or always if the filter
  *   has none;
  * - every other jail gets the line as text, held with the chunk's other lines until `end` (or the next batch
  *   of text), when each jail gets its share at once and counts the whole chunk as delivered.
@@ -32,23 +40,28 @@ export function createBytesRouter(jails: readonly Jail[], routes: Routes): Bytes
   const takeBytes = jails[taker]?.takeBytes;
   if (takeBytes === undefined) return undefined;
   const literals = jails.map((j) => (j.filter.programs === undefined ? j.filter.prefilter : undefined));
-  // Per jail and text, where the text next occurs in `scanned` at or after the line last asked about: -1
-  // nowhere, -2 not searched yet. Valid while the lines come in order from one buffer, which `end` closes.
+  // Per jail and text, where the text next occurs in the decoded window at or after the line last asked about:
+  // -1 nowhere, -2 not searched yet. Valid while the lines come in order from one window, which `end` or the
+  // next window closes.
   const next = literals.map((list) => (list ?? []).map(() => -2));
   let scanned: Uint8Array | undefined;
   /**
-   * `scanned` decoded whole, once: a line's text is a slice of it and a text is searched in it. The lines
+   * `scanned[base, top)` decoded, once: a line's text is a slice of it and a text is searched in it. The lines
    * are ASCII, so a byte's place is its character's. A string made per line (a call into C++ and a copy
    * each) cost ~8 % of the library run: all 17 jails on the mixed corpus 2,047 → 1,882 ms (medians of 7,
-   * interleaved). A slice keeps the chunk's string alive as long as it lives; a jail's line lives until its
+   * interleaved). A slice keeps the window's string alive as long as it lives; a jail's line lives until its
    * filter has answered, and what a jail keeps of a line (recent-lines.ts) is a copy.
    */
   let chunk = '';
+  let base = 0, top = 0;
   let shares: LogLine[][] = jails.map(() => []);
   let held = 0;
   let given = 0;
 
-  /** Whether the line `b[s, e)` holds one of jail `j`'s prefilter texts (or the jail has none to go by). */
+  /**
+   * Whether the line `chunk[s, e)` (places in the decoded window) holds one of jail `j`'s prefilter texts (or
+   * the jail has none to go by).
+   */
   const holds = (j: number, s: number, e: number): boolean => {
     const list = literals[j];
     if (list === undefined) return true;
@@ -71,19 +84,21 @@ export function createBytesRouter(jails: readonly Jail[], routes: Routes): Bytes
   // (no match; a single jail gets every line of its source). The pair on the bench's sshd corpus: 1,698 →
   // 1,595 ms, the sshd jail alone 1,496 (medians of 7, interleaved).
   const byLiterals = jails.every((_, j) => j === taker || literals[j] !== undefined);
-  const holdsAny = (s: number, e: number): boolean => {
+  const holdsAny = (s: number, e: number): boolean => { // places in the window, as `holds`
     for (let j = 0; j < jails.length; j++) if (j !== taker && holds(j, s, e)) return true;
     return false;
   };
 
   const take = (b: Buffer, start: number, end: number, source: string, receivedAt: number): void => {
     held++;
-    if (b !== scanned) {
+    if (b !== scanned || end > top) {
       scanned = b;
-      chunk = b.toString('latin1', 0, b.length);
+      base = start;
+      top = Math.min(b.length, start + Math.max(DECODE_WINDOW, end - start));
+      chunk = b.toString('latin1', base, top);
       for (const at of next) at.fill(-2);
     }
-    if (byLiterals && !holdsAny(start, end)) {
+    if (byLiterals && !holdsAny(start - base, end - base)) {
       given++;
       takeBytes(b, start, end, source, receivedAt);
       return;
@@ -94,7 +109,7 @@ export function createBytesRouter(jails: readonly Jail[], routes: Routes): Bytes
     if (at >= 0) {
       to = routes.namedBytes(b, at, end);
     } else {
-      text = chunk.slice(start, end);
+      text = chunk.slice(start - base, end - base);
       to = routes.ofText(text);
     }
     let line: LogLine | undefined;
@@ -103,8 +118,8 @@ export function createBytesRouter(jails: readonly Jail[], routes: Routes): Bytes
       if (j === taker) {
         given++;
         takeBytes(b, start, end, source, receivedAt);
-      } else if (holds(j, start, end)) {
-        line ??= { text: text ?? chunk.slice(start, end), source, receivedAt };
+      } else if (holds(j, start - base, end - base)) {
+        line ??= { text: text ?? chunk.slice(start - base, end - base), source, receivedAt };
         shares[j]!.push(line);
       }
     }
@@ -113,6 +128,7 @@ export function createBytesRouter(jails: readonly Jail[], routes: Routes): Bytes
   const end = (): void => {
     scanned = undefined;
     chunk = '';
+    base = top = 0;
     if (held === 0) return;
     const out = shares, n = held, bytes = given;
     shares = jails.map(() => []);
