@@ -29,7 +29,7 @@ const { newSourceCounters } = await load('sources/source.js');
 const { createCidrSet, parseCidr } = await load('core/cidr.js');
 const { DEFAULTS } = await load('config/defaults.js');
 const { scanIPv4LineOf, OTHER_ADDRESS, UNSURE } = await load('filters/fast/index.js');
-const { READ_SIZE, BACKLOG_READ_SIZE } = await load('sources/file-reader.js');
+const { READ_SIZE, BACKLOG_READ_SIZE, nextReadSize } = await load('sources/file-reader.js');
 
 const args = process.argv.slice(2);
 const perJail = args.includes('--per-jail');
@@ -91,8 +91,10 @@ const router = createLineRouter(perJail ? jails.map(timed) : jails);
 const counters = newSourceCounters();
 const splitter = createLineSplitter(DEFAULTS.maxLineLength, counters);
 const fd = openSync(file, 'r');
-// As the file source reads: READ_SIZE, then BACKLOG_READ_SIZE at a time once a read fills its buffer.
-let buf = Buffer.allocUnsafe(READ_SIZE);
+// As the file source reads (src/sources/file-reader.ts): READ_SIZE, then, once a read fills it, chunks sized
+// by how long the last one took to read and hand on (`nextReadSize`), up to BACKLOG_READ_SIZE.
+const buf = Buffer.allocUnsafe(BACKLOG_READ_SIZE);
+let size = READ_SIZE, backlog = false;
 const source = `file:${file}`;
 let lines = 0;
 // As the file follower (src/sources/file-follower.ts) hands them on: one receivedAt per chunk; where the router
@@ -106,15 +108,18 @@ const deliver = (texts, receivedAt) => {
 };
 const loopStart = process.hrtime.bigint();
 for (;;) {
-  const n = readSync(fd, buf, 0, buf.length, null);
+  const started = Date.now();
+  const n = readSync(fd, buf, 0, size, null);
   if (n === 0) break;
-  const chunk = buf.subarray(0, n);
-  if (n === buf.length && buf.length < BACKLOG_READ_SIZE) buf = Buffer.allocUnsafe(BACKLOG_READ_SIZE);
-  const receivedAt = Date.now();
+  handOn(buf.subarray(0, n), started);
+  if (backlog) size = nextReadSize(size, Date.now() - started, READ_SIZE, BACKLOG_READ_SIZE);
+  else if (n === READ_SIZE) { backlog = true; size = nextReadSize(size, 0, READ_SIZE, BACKLOG_READ_SIZE); }
+}
+function handOn(chunk, receivedAt) {
   const take = router.take;
   if (take === undefined) {
     deliver(splitter.push(chunk), receivedAt);
-    continue;
+    return;
   }
   let pending = [];
   splitter.push(chunk, {

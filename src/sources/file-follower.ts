@@ -15,7 +15,7 @@ import type { BigIntStats } from 'node:fs';
 import type { LogLine } from '../core/types.js';
 import {
   decodePosition, encodePosition, errorCode, errorMessage, openFollowed, openIfSame, positionOf,
-  readAppendedSync, readToEnd, sameFile, statIfExists, type BufferPool, type FileId, type FilePosition, type FollowedFile,
+  readAppendedSync, readToEnd, sameFile, statIfExists, type Backlog, type BufferPool, type FileId, type FilePosition, type FollowedFile,
 } from './file-reader.js';
 import { createPositionSaver } from './position-saver.js';
 import type { SourceCounters, SourceDeps, TakeBytes } from './source.js';
@@ -26,7 +26,7 @@ export interface FollowerContext {
   readonly counters: SourceCounters;
   readonly buffers: BufferPool;
   /** Bigger buffers, for the reads after one that filled its buffer (file-reader.ts BACKLOG_READ_SIZE). */
-  readonly backlog?: BufferPool;
+  readonly backlog?: Backlog;
   /** Receives each batch of whole lines, in file order. */
   readonly deliver: (lines: LogLine[]) => void;
   /** Who takes the lines of the next chunk as bytes, if anyone (see Source.start's `takeBytes`). */

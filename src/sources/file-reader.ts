@@ -144,8 +144,9 @@ export async function seekToLastLine(file: FollowedFile, size: number, buffer: B
  * Reads from `file.offset` to the end of the file, one buffer at a time, handing on each chunk (to be split
  * into lines, `push`) before reading the next so memory stays bounded however far behind the reader is. Each read is an
  * asynchronous trip through libuv's thread pool, so timers, sockets and other sources run between two
- * chunks: a burst of a million lines does not starve the unban timer or the control socket. Returns the
- * number of bytes read.
+ * chunks: a burst of a million lines does not starve the unban timer or the control socket. With `backlog`,
+ * once a read fills `buffer`, the reads after it are sized by {@link nextReadSize}. Returns the number of
+ * bytes read.
  */
 export async function readToEnd(
   file: FollowedFile,
@@ -153,22 +154,67 @@ export async function readToEnd(
   push: (file: FollowedFile, chunk: Buffer) => void,
   stopping: () => boolean,
   counters?: SourceCounters,
-  backlog?: BufferPool,
+  backlog?: Backlog,
 ): Promise<number> {
   let total = 0;
   while (!stopping()) {
-    const { bytesRead } = await file.handle.read(buffer, 0, buffer.length, file.offset);
-    if (bytesRead === 0) break;
-    file.offset += bytesRead;
-    total += bytesRead;
-    if (counters) counters.bytes += bytesRead;
-    push(file, buffer.subarray(0, bytesRead));
-    // A full buffer means more is waiting: read on in bigger chunks (see BACKLOG_READ_SIZE).
-    if (bytesRead === buffer.length && backlog !== undefined && backlog.size > buffer.length) {
-      return total + await backlog.use((big) => readToEnd(file, big, push, stopping, counters));
+    const n = await readChunk(file, buffer, buffer.length, push, counters);
+    if (n === 0) break;
+    total += n;
+    // A full buffer means more is waiting.
+    if (n === buffer.length && backlog !== undefined && backlog.buffers.size > buffer.length) {
+      const first = buffer.length;
+      return total + await backlog.buffers.use((big) => readBacklog(file, big, first, push, stopping, backlog.now, counters));
     }
   }
   return total;
+}
+
+/** Reads `size` bytes at most at `file.offset` into `b` and hands them on; how many were read. */
+async function readChunk(
+  file: FollowedFile, b: Buffer, size: number, push: (file: FollowedFile, chunk: Buffer) => void, counters?: SourceCounters,
+): Promise<number> {
+  const { bytesRead } = await file.handle.read(b, 0, size, file.offset);
+  if (bytesRead === 0) return 0;
+  file.offset += bytesRead;
+  if (counters) counters.bytes += bytesRead;
+  push(file, b.subarray(0, bytesRead));
+  return bytesRead;
+}
+
+/** `readToEnd` in a backlog: reads into `big`, sized by how long each chunk took to hand on. */
+async function readBacklog(
+  file: FollowedFile, big: Buffer, first: number, push: (file: FollowedFile, chunk: Buffer) => void,
+  stopping: () => boolean, now: () => number, counters?: SourceCounters,
+): Promise<number> {
+  let total = 0;
+  let size = nextReadSize(first, 0, first, big.length);
+  while (!stopping()) {
+    const started = now();
+    const n = await readChunk(file, big, size, push, counters);
+    if (n === 0) break;
+    total += n;
+    size = nextReadSize(size, now() - started, first, big.length);
+  }
+  return total;
+}
+
+/** Where a backlog's reads come from (file.ts makes one per source), and the clock that times them. */
+export interface Backlog {
+  readonly buffers: BufferPool;
+  readonly now: () => number;
+}
+
+/**
+ * The size of a backlog's next read after one of `size` bytes took `tookMs` to read and hand on: twice as
+ * much (up to `max`) while a chunk takes less than BACKLOG_CHUNK_MS, half as much (down to `min`) once one
+ * takes more than twice that, else the same. So a chunk holds the event loop about BACKLOG_CHUNK_MS at most
+ * whatever the jails make of its lines, and is as big as that allows.
+ */
+export function nextReadSize(size: number, tookMs: number, min: number, max: number): number {
+  if (tookMs < BACKLOG_CHUNK_MS) return Math.min(max, size * 2);
+  if (tookMs > 2 * BACKLOG_CHUNK_MS) return Math.max(min, Math.floor(size / 2));
+  return size;
 }
 
 /**
@@ -196,16 +242,24 @@ export function readAppendedSync(
 /** What one read of a followed file asks for: a line just written, or a few hundred, is one read. */
 export const READ_SIZE = 64 * 1024;
 /**
- * What each later read asks for once a read filled its buffer (a backlog: a file read from its start, a
- * restart after downtime, a flood). Every jail of the source then gets its share of ~9,000 lines at once
- * instead of ~550, and runs its filter's code on them while that code is hot. The bench's 17 jails on its
+ * The most a backlog's read asks for once a read filled its buffer (a backlog: a file read from its start, a
+ * restart after downtime, a flood). Every jail of the source then gets its share of up to ~9,000 lines at
+ * once instead of ~550, and runs its filter's code on them while that code is hot. The bench's 17 jails on its
  * mixed corpus (bench/library-run.mjs, medians of 11, interleaved): 1,785 ms with 64 KiB reads throughout,
  * 1,664 with 512 KiB, 1,597 with 1 MiB; 1,571 against 1,623 with 2 MiB in another run. The sshd jail alone on
- * the sshd corpus: 780 → 773 ms. Each chunk is handed on before the next is read, so the jails hold the event
- * loop for one chunk at a time (~15 ms with 17 jails here) and no longer; the buffer is dropped after the
- * backlog.
+ * the sshd corpus: 780 → 773 ms. How much of it a read asks for depends on how long the jails took over the
+ * last chunk (`nextReadSize`); the buffer is dropped after the backlog.
  */
 export const BACKLOG_READ_SIZE = 1024 * 1024;
+/**
+ * How long a backlog's chunk may hold the event loop, about: the control socket's answer and a timer wait
+ * for it, a few times over (an answer takes a few turns of the loop). The bench's million sshd lines appended
+ * at once to a followed file (one sshd jail, SQLite, `status` asked every 50 ms): read 1 MiB at a time
+ * throughout, the slowest `status` took 470-540 ms while the first bans were stored (~150 ms a chunk); 64 KiB
+ * at a time, 34-37 ms; sized this way, 65 ms, the million lines read in 4.9-5.1 s as with 64 KiB reads
+ * (4.9-5.4 s), peak RSS 112 against 109 MiB.
+ */
+export const BACKLOG_CHUNK_MS = 10;
 
 /** Read buffers shared by the files of one source, so a glob over many files does not hold 64 KiB each. */
 export interface BufferPool {

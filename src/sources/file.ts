@@ -61,7 +61,7 @@ export function createFileSource(options: FileSourceOptions, deps: SourceDeps): 
   const counters = newSourceCounters();
   const buffers = createBufferPool(READ_SIZE);
   // None kept idle: a source holds a backlog buffer only while it reads a backlog.
-  const backlog = createBufferPool(BACKLOG_READ_SIZE, 0);
+  const backlog = { buffers: createBufferPool(BACKLOG_READ_SIZE, 0), now: () => deps.clock.now() };
   const followers = new Map<string, FileFollower>();
 
   let onLines: (lines: LogLine[]) => void = () => undefined;
