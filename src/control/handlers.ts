@@ -29,6 +29,10 @@ export function createHandler(ctx: ControlContext): Handler {
 
   async function status(): Promise<Reply<StatusResult>> {
     const bans = daemon.activeBans();
+    // Counted in one pass: a filter per jail was jails × bans (17 jails, 15,000 bans: a second of a burst
+    // asked every 50 ms).
+    const bansOf = new Map<string, number>();
+    for (const b of bans) bansOf.set(b.jail, (bansOf.get(b.jail) ?? 0) + 1);
     let storeInfo: StatusResult['store'];
     try { storeInfo = { type: store.type, ...(await store.stats()) }; } catch (e) { storeInfo = { type: store.type, error: (e as Error).message }; }
     const c = daemon.counters;
@@ -38,7 +42,7 @@ export function createHandler(ctx: ControlContext): Handler {
       counters: { ...c, activeBans: bans.length, ...daemon.applyCounters },
       store: storeInfo,
       jails: [...daemon.jails.values()].map((j) => ({
-        name: j.name, filter: j.config.filter.name, activeBans: bans.filter((b) => b.jail === j.name).length,
+        name: j.name, filter: j.config.filter.name, activeBans: bansOf.get(j.name) ?? 0,
         tracked: j.tracker.counters.tracked,
         counters: { ...j.counters, evicted: j.tracker.counters.evicted, ignored: j.filter.counters.ignored, overlong: j.filter.counters.overlong },
         sources: j.sources.map((s) => ({ id: s.id, counters: { ...s.counters } })),
