@@ -92,7 +92,7 @@ const counters = newSourceCounters();
 const splitter = createLineSplitter(DEFAULTS.maxLineLength, counters);
 const fd = openSync(file, 'r');
 // As the file source reads (src/sources/file-reader.ts): READ_SIZE, then, once a read fills it, chunks sized
-// by how long the last one took to read and hand on (`nextReadSize`), up to BACKLOG_READ_SIZE.
+// by how long the last one took to hand on (`nextReadSize`), up to BACKLOG_READ_SIZE.
 const buf = Buffer.allocUnsafe(BACKLOG_READ_SIZE);
 let size = READ_SIZE, backlog = false;
 const source = `file:${file}`;
@@ -108,9 +108,9 @@ const deliver = (texts, receivedAt) => {
 };
 const loopStart = process.hrtime.bigint();
 for (;;) {
-  const started = Date.now();
   const n = readSync(fd, buf, 0, size, null);
   if (n === 0) break;
+  const started = Date.now();
   handOn(buf.subarray(0, n), started);
   if (backlog) size = nextReadSize(size, Date.now() - started, READ_SIZE, BACKLOG_READ_SIZE);
   else if (n === READ_SIZE) { backlog = true; size = nextReadSize(size, 0, READ_SIZE, BACKLOG_READ_SIZE); }

@@ -182,19 +182,27 @@ async function readChunk(
   return bytesRead;
 }
 
-/** `readToEnd` in a backlog: reads into `big`, sized by how long each chunk took to hand on. */
+/**
+ * `readToEnd` in a backlog: reads into `big`, sized by how long each chunk took to hand on. The read itself is
+ * not timed: the event loop is free meanwhile, and may be running another file's chunk.
+ */
 async function readBacklog(
   file: FollowedFile, big: Buffer, first: number, push: (file: FollowedFile, chunk: Buffer) => void,
   stopping: () => boolean, now: () => number, counters?: SourceCounters,
 ): Promise<number> {
   let total = 0;
   let size = nextReadSize(first, 0, first, big.length);
-  while (!stopping()) {
+  let took = 0;
+  const timed = (f: FollowedFile, chunk: Buffer): void => {
     const started = now();
-    const n = await readChunk(file, big, size, push, counters);
+    push(f, chunk);
+    took = now() - started;
+  };
+  while (!stopping()) {
+    const n = await readChunk(file, big, size, timed, counters);
     if (n === 0) break;
     total += n;
-    size = nextReadSize(size, now() - started, first, big.length);
+    size = nextReadSize(size, took, first, big.length);
   }
   return total;
 }
@@ -206,7 +214,7 @@ export interface Backlog {
 }
 
 /**
- * The size of a backlog's next read after one of `size` bytes took `tookMs` to read and hand on: twice as
+ * The size of a backlog's next read after one of `size` bytes took `tookMs` to hand on: twice as
  * much (up to `max`) while a chunk takes less than BACKLOG_CHUNK_MS, half as much (down to `min`) once one
  * takes more than twice that, else the same. So a chunk holds the event loop about BACKLOG_CHUNK_MS at most
  * whatever the jails make of its lines, and is as big as that allows.
