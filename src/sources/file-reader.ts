@@ -264,8 +264,8 @@ export const BACKLOG_READ_SIZE = 1024 * 1024;
  * for it, a few times over (an answer takes a few turns of the loop). The bench's million sshd lines appended
  * at once to a followed file (one sshd jail, SQLite, `status` asked every 50 ms): read 1 MiB at a time
  * throughout, the slowest `status` took 470-540 ms while the first bans were stored (~150 ms a chunk); 64 KiB
- * at a time, 34-37 ms; sized this way, 65 ms, the million lines read in 4.9-5.1 s as with 64 KiB reads
- * (4.9-5.4 s), peak RSS 112 against 109 MiB.
+ * at a time, 34-37 ms; sized this way, 57-65 ms, the million lines read in 4.4-5.1 s (with 64 KiB reads,
+ * 4.9-5.4 s), peak RSS 112-114 against 109 MiB.
  */
 export const BACKLOG_CHUNK_MS = 10;
 
