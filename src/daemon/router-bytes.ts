@@ -98,7 +98,9 @@ export function createBytesRouter(jails: readonly Jail[], routes: Routes): Bytes
       chunk = b.toString('latin1', base, top);
       for (const at of next) at.fill(-2);
     }
-    if (byLiterals && !holdsAny(start - base, end - base)) {
+    // The line's places in the decoded window.
+    const s = start - base, e = end - base;
+    if (byLiterals && !holdsAny(s, e)) {
       given++;
       takeBytes(b, start, end, source, receivedAt);
       return;
@@ -109,7 +111,7 @@ export function createBytesRouter(jails: readonly Jail[], routes: Routes): Bytes
     if (at >= 0) {
       to = routes.namedBytes(b, at, end);
     } else {
-      text = chunk.slice(start - base, end - base);
+      text = chunk.slice(s, e);
       to = routes.ofText(text);
     }
     let line: LogLine | undefined;
@@ -118,8 +120,8 @@ export function createBytesRouter(jails: readonly Jail[], routes: Routes): Bytes
       if (j === taker) {
         given++;
         takeBytes(b, start, end, source, receivedAt);
-      } else if (holds(j, start - base, end - base)) {
-        line ??= { text: text ?? chunk.slice(start - base, end - base), source, receivedAt };
+      } else if (holds(j, s, e)) {
+        line ??= { text: text ?? chunk.slice(s, e), source, receivedAt };
         shares[j]!.push(line);
       }
     }
