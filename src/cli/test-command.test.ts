@@ -51,6 +51,18 @@ describe('dictdefence test', () => {
     expect(out).toMatch(/203\.0\.113\.9 +1 ban +first at line 5\n/);
   });
 
+  it('bans the same IPv6 addresses at the same lines by the bytes path as by the regexes (--show-missed)', async () => {
+    // Thirty IPv6 attackers, five failures each, in turn: each new one is filed by the key words the reader
+    // keeps in its own slot, and a slip there would fold them into fewer entries.
+    const lines = [1, 2, 3, 4, 5].flatMap((n) => Array.from({ length: 30 }, (_, i) => FAIL(`2001:db8:${i.toString(16)}::${(7 * i + 1).toString(16)}`, n)));
+    const file = log('v6.log', [...lines, ''].join('\n'));
+    const bans = (out: string): string => out.slice(out.indexOf('Would ban'), out.indexOf('\n\n', out.indexOf('Would ban')));
+    const bytes = await run(['--filter', 'sshd', file]);
+    const regexes = await run(['--filter', 'sshd', '--show-missed', file]);
+    expect(bans(bytes.out)).toMatch(/: 30 addresses\n/);
+    expect(bans(bytes.out)).toBe(bans(regexes.out));
+  });
+
   it('lists lines with an address and a failure word that no rule matched only with --show-missed', async () => {
     const { out } = await run(['--filter', 'sshd', '--show-missed', sshd]);
     expect(out).toContain('Missed (an address and a failure word, but no rule matched): 1\n  line 8: Nov 25 16:56:02 web1 app[3]: login failure for x from 198.51.100.9');

@@ -193,9 +193,10 @@ export async function testCommand(argv: readonly string[], io: Io): Promise<numb
     if (at > clock.now()) clock.set(at);
     if (at < until) return;
     // The tracker keeps times, not lines (the daemon's jail keeps those for `why`).
-    const offence = address === undefined && tracker.recordIPv4
-      ? tracker.recordIPv4(v4, 'test', at)
-      : tracker.record({ address: address ?? ipv4Address(v4), jail: 'test', at, line: '' });
+    let offence: Offence | undefined;
+    if (address === undefined && tracker.recordIPv4) offence = tracker.recordIPv4(v4, 'test', at);
+    else if (address !== undefined && keyAt >= 0 && tracker.recordIPv6) offence = tracker.recordIPv6(words, keyAt, address, 'test', at);
+    else offence = tracker.record({ address: address ?? ipv4Address(v4), jail: 'test', at, line: '' });
     if (offence) ban(offence, key, n);
   };
 

@@ -166,7 +166,7 @@ export function createJail(p: JailParts): Jail {
     return at;
   };
 
-  const recordTrackedIPv6 = tracker.recordTrackedIPv6?.bind(tracker);
+  const recordIPv6 = tracker.recordIPv6?.bind(tracker);
   /**
    * The reader's IPv6 match (`found`), decided as `judge` decides a Match, but the tracker takes the address's
    * key words: a line of an address the tracker holds costs no string and no parse, as an IPv4 address's
@@ -180,8 +180,9 @@ export function createJail(p: JailParts): Jail {
     if (whitelist.has(address)) { counters.whitelisted++; return; }
     const at = ringed(address, time, found.rule);
     if (Number.isNaN(at)) return;
-    const known = recordTrackedIPv6 === undefined ? false : recordTrackedIPv6(found.key, found.keyAt, address, name, at);
-    offend(known !== false ? known : tracker.record({ address, jail: name, at, line: current?.text ?? '', rule: found.rule }), address);
+    offend(recordIPv6 !== undefined
+      ? recordIPv6(found.key, found.keyAt, address, name, at)
+      : tracker.record({ address, jail: name, at, line: current?.text ?? '', rule: found.rule }), address);
   };
 
   /** What the reader's answer `r` for the current line means (every answer but NO_MATCH). */

@@ -56,6 +56,14 @@ describe('createAddressTable', () => {
         expect(t.findIPv6(key, 4)).toBe(entries[i]);
       });
     }
+    // Filed by their key words, as a byte reader keeps them: found by their texts.
+    const byKey = createAddressTable(0, 1);
+    const keyed = texts.map((x) => {
+      expect(ipv6KeyInto(addr(x), [0, 0, 0, 0, 0, 0, 0, 0], key, 4)).toBe(true);
+      return byKey.addIPv6(key, 4);
+    });
+    expect(new Set(keyed).size).toBe(20_000);
+    texts.forEach((x, i) => expect(byKey.find([...x].join('') as Address)).toBe(keyed[i]));
     expect(t.find(addr('2001:db8:ffff::ab'))).toBe(-1);
     expect(ipv6KeyInto(addr('2001:db8:ffff::ab'), [0, 0, 0, 0, 0, 0, 0, 0], key, 0)).toBe(true);
     expect(t.findIPv6(key, 0)).toBe(-1);

@@ -47,6 +47,8 @@ export interface AddressTable {
   add(address: Address): number;
   /** `add` for the IPv4 address whose 32-bit value is `v4`. */
   addIPv4(v4: number): number;
+  /** `add` for the IPv6 address whose key words are `key[at, at + 4)`, as `findIPv6` takes them: no text to parse. */
+  addIPv6(key: Int32Array, at: number): number;
   /** Makes `entry` the most recently used. */
   touch(entry: number): void;
   remove(entry: number): void;
@@ -331,6 +333,11 @@ export function createAddressTable(floatStride: number, intStride: number, optio
     },
     addIPv4(v4) {
       ipv4Key(v4);
+      return addKey();
+    },
+    addIPv6(key, at) {
+      k0 = key[at]!; k1 = key[at + 1]!; k2 = key[at + 2]!; k3 = key[at + 3]!;
+      isV6 = true;
       return addKey();
     },
 

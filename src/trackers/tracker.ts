@@ -34,6 +34,11 @@ export interface Tracker {
    * text is not parsed again.
    */
   recordTrackedIPv6?(key: Int32Array, at: number, address: Address, jail: string, time: number): Offence | undefined | false;
+  /**
+   * `record` of a hit on the IPv6 address `address` whose key words are `key[at, at + 4)`, as
+   * {@link recordTrackedIPv6} takes them: a new address is filed by them, its text not parsed again.
+   */
+  recordIPv6?(key: Int32Array, at: number, address: Address, jail: string, time: number): Offence | undefined;
   /** Drops all state for an address (manual unban, whitelist change). Idempotent. */
   forget(address: Address): void;
   /** Drops entries that can no longer lead to an offence at `now`. */

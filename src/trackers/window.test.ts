@@ -133,14 +133,15 @@ describe('createWindowTracker', () => {
         const h: Hit = { address, jail: 'sshd', at, line: '' };
         // An IPv4 address now as text, now as the number a byte reader has: one entry either way.
         const v4 = parseIPv4Span(address, 0, address.length);
-        const way = v4 >= 0 ? rnd(4) : [0, 3, 4][rnd(3)];
+        const way = v4 >= 0 ? rnd(4) : [0, 3, 4, 5][rnd(4)];
         let got;
-        if (way === 4) {
-          // An IPv6 address by the key words a byte reader keeps with it, somewhere in its array.
+        if (way === 4 || way === 5) {
+          // An IPv6 address by the key words a byte reader keeps with it, somewhere in its array: only if
+          // tracked, or (5) filed by them when new.
           const key = new Int32Array(12), keyAt = 4 * rnd(3);
           expect(ipv6KeyInto(address, [0, 0, 0, 0, 0, 0, 0, 0], key, keyAt)).toBe(true);
           const tracked = a.counters.tracked;
-          got = a.recordTrackedIPv6!(key, keyAt, address, 'sshd', at);
+          got = way === 5 ? a.recordIPv6!(key, keyAt, address, 'sshd', at) : a.recordTrackedIPv6!(key, keyAt, address, 'sshd', at);
           if (got === false) {
             expect(a.counters.tracked).toBe(tracked);
             got = a.record(h);

@@ -139,6 +139,14 @@ export function createTableWindowTracker(options: WindowTrackerOptions): Tracker
       return undefined;
     },
 
+    recordIPv6(key: Int32Array, at: number, address: Address, jail: string, t: number): Offence | undefined {
+      const known = recordTrackedIPv6(key, at, address, jail, t);
+      if (known !== false) return known;
+      if (maxFailures === 1) return offence(address, jail, t);
+      first(table.addIPv6(key, at), t);
+      return undefined;
+    },
+
     recordTracked,
     recordTrackedIPv4,
     recordTrackedIPv6,
