@@ -129,7 +129,7 @@ describe('dictdefence test, bytes path and string path', () => {
   it('bans the same addresses, as often, from the same lines', async () => {
     // ::ffff:10.1.2.3 is 10.1.2.3 written otherwise: one address, however it is written.
     const pool = ['203.0.113.7', '10.1.2.3', '255.255.255.254', '192.0.2.1', '192.0.2.200', '2001:db8::7', '2001:db8:1::1', '198.51.100.77',
-      '::ffff:10.1.2.3'];
+      '::ffff:10.1.2.3', '2001:db8:2::5', '2001:db8:2:1::9'];
     const lines: string[] = [];
     let seed = 11;
     const rnd = (n: number): number => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return (seed >>> 8) % n; };
@@ -142,7 +142,7 @@ describe('dictdefence test, bytes path and string path', () => {
     const file = log('mixed-paths.log', `${lines.join('\n')}\n`);
     const config = log('paths.yaml', [
       `state_dir: ${dir}/state`, `store: { type: sqlite, path: ${dir}/state/s.db }`,
-      'whitelist: [192.0.2.0/25, "2001:db8:1::1", 255.255.255.254]',
+      'whitelist: [192.0.2.0/25, "2001:db8:1::1", "2001:db8:2::/48", 255.255.255.254]',
       'defaults:', '  tracker: { type: window, max_failures: 3, period: 10m }', '  ban: { time: 2m, factor: 2, max_time: 1h, permanent_after: 4 }',
       'actions: { none: { type: noban } }',
       `jails: { sshd: { sources: [{ type: file, path: ${file} }], filter: sshd, actions: [none] } }`, ''].join('\n'));

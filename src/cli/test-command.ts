@@ -188,7 +188,9 @@ export async function testCommand(argv: readonly string[], io: Io): Promise<numb
     const key: Key = address ?? (v4 | 0);
     let until = addresses.get(key);
     if (until === undefined) addresses.set(key, until = NOT_BANNED);
-    if (address === undefined ? whitelist.hasIPv4(v4) : whitelist.has(address)) { whitelisted++; return; }
+    const listed = address === undefined ? whitelist.hasIPv4(v4)
+      : keyAt >= 0 ? whitelist.hasIPv6(address, words, keyAt) : whitelist.has(address);
+    if (listed) { whitelisted++; return; }
     lastTime = at;
     if (at > clock.now()) clock.set(at);
     if (at < until) return;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ipv4Address, parseAddress, parseIPv4Span, type Address } from './address.js';
+import { ipv4Address, ipv6KeyInto, parseAddress, parseIPv4Span, type Address } from './address.js';
 import { cidrContains, createCidrSet, parseCidr, type Cidr } from './cidr.js';
 
 const addr = (text: string): Address => {
@@ -133,11 +133,23 @@ describe('createCidrSet', () => {
     const nets = ['2001:db8::/32', '2001:db8:ab00::/41', 'fe80::/10', '::1', '2001:db8:1::1', '64:ff9b::/96', '10.0.0.0/8'].map(cidr);
     const s = createCidrSet(nets);
     const hex = (n: number): string => n.toString(16);
+    const key = new Int32Array(12);
     for (let i = 0; i < 5000; i++) {
       const g = [[0x2001, 0xdb8], [0x2001, 0xdb9], [0xfe80 + rnd(0x80), rnd(2)], [0x64, 0xff9b], [0, 0]][rnd(5)]!;
       const text = `${hex(g[0]!)}:${hex(g[1]!)}:${hex(rnd(4) === 0 ? 0xab00 + rnd(0x100) : rnd(0x10000))}::${hex(rnd(3))}`;
       const a = addr(text);
       expect(s.has(a), text).toBe(nets.some((n) => cidrContains(n, a)));
+      // Given as the key words a byte reader keeps with it, somewhere in its array.
+      const at = 4 * rnd(3);
+      expect(ipv6KeyInto(a, [0, 0, 0, 0, 0, 0, 0, 0], key, at)).toBe(true);
+      expect(s.hasIPv6(a, key, at), text).toBe(s.has(a));
+    }
+    // Exact entries only, and none at all.
+    for (const only of [createCidrSet([cidr('2001:db8:1::1')]), createCidrSet([])]) {
+      for (const text of ['2001:db8:1::1', '2001:db8:1::2']) {
+        expect(ipv6KeyInto(addr(text), [0, 0, 0, 0, 0, 0, 0, 0], key, 0)).toBe(true);
+        expect(only.hasIPv6(addr(text), key, 0)).toBe(only.has(addr(text)));
+      }
     }
   });
 

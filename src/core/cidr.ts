@@ -52,6 +52,11 @@ export interface CidrSet {
   has(address: Address): boolean;
   /** `has` for the IPv4 address whose 32-bit value is `v4` (what a byte reader parsed), without its text. */
   hasIPv4(v4: number): boolean;
+  /**
+   * `has` for the IPv6 address `address` whose key words (core/address.ts `ipv6KeyInto`) are `key[at, at + 4)`,
+   * as a byte reader keeps them: its networks are checked on the words, its text not parsed again.
+   */
+  hasIPv6(address: Address, key: Int32Array, at: number): boolean;
   /** The network that covers `address`, for log messages and `why`. */
   find(address: Address): Cidr | undefined;
   readonly entries: readonly Cidr[];
@@ -93,16 +98,8 @@ export function createCidrSet(cidrs: readonly Cidr[]): CidrSet {
     for (const n of v4Nets) if (((v4 & n.mask) >>> 0) === n.base) return true;
     return false;
   };
-  const find = (address: Address): Cidr | undefined => {
-    const hit = exact.get(address);
-    if (hit || compiled.length === 0) return hit;
-    const v4 = parseIPv4Span(address, 0, address.length);
-    if (v4 >= 0) {
-      for (const n of v4Nets) if (((v4 & n.mask) >>> 0) === n.base) return n.cidr;
-      return undefined;
-    }
-    // IPv6: into eight groups of a reused array, masked group by group; no bytes allocated per check.
-    if (!parseIPv6Into(address, 0, address.length, groups)) return undefined;
+  /** The IPv6 network holding the address whose eight groups are in `groups`. */
+  const findV6 = (): Cidr | undefined => {
     outer: for (const n of v6Nets) {
       for (let i = 0; i < 8; i++) {
         const m = n.mask[i]!;
@@ -113,5 +110,25 @@ export function createCidrSet(cidrs: readonly Cidr[]): CidrSet {
     }
     return undefined;
   };
-  return { has: (a) => find(a) !== undefined, hasIPv4, find, entries: cidrs };
+  const find = (address: Address): Cidr | undefined => {
+    const hit = exact.get(address);
+    if (hit || compiled.length === 0) return hit;
+    const v4 = parseIPv4Span(address, 0, address.length);
+    if (v4 >= 0) {
+      for (const n of v4Nets) if (((v4 & n.mask) >>> 0) === n.base) return n.cidr;
+      return undefined;
+    }
+    // IPv6: into eight groups of a reused array, masked group by group; no bytes allocated per check.
+    return parseIPv6Into(address, 0, address.length, groups) ? findV6() : undefined;
+  };
+  const hasIPv6 = (address: Address, key: Int32Array, at: number): boolean => {
+    if (exact.size !== 0 && exact.has(address)) return true;
+    if (v6Nets.length === 0) return false;
+    for (let i = 0; i < 4; i++) {
+      groups[2 * i] = key[at + i]! >>> 16;
+      groups[2 * i + 1] = key[at + i]! & 0xffff;
+    }
+    return findV6() !== undefined;
+  };
+  return { has: (a) => find(a) !== undefined, hasIPv4, hasIPv6, find, entries: cidrs };
 }

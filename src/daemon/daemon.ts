@@ -45,6 +45,7 @@ export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
   const whitelistView: CidrSet = {
     has: (a) => world.whitelist.has(a),
     hasIPv4: (v4) => world.whitelist.hasIPv4(v4),
+    hasIPv6: (a, key, at) => world.whitelist.hasIPv6(a, key, at),
     find: (a) => world.whitelist.find(a),
     get entries() { return world.whitelist.entries; },
   };

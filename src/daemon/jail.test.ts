@@ -105,7 +105,7 @@ describe('jail: IPv4 addresses decided by value', () => {
   });
 
   it('decides every line as the same jail asking by text: counters, offences, hits and recent lines alike', () => {
-    const whitelist = ['192.0.2.0/24', '127.0.0.1', '2001:db8::bad'].map((t) => parseCidr(t)!);
+    const whitelist = ['192.0.2.0/24', '127.0.0.1', '2001:db8::bad', '2001:db8:1::4/126'].map((t) => parseCidr(t)!);
     const fast = jail(true, whitelist), plain = jail(false, whitelist);
     expect(scanIPv4LineOf(fast.j.filter)).toBeDefined();
     const all = lines(20_000);
@@ -127,7 +127,7 @@ describe('jail: IPv4 addresses decided by value', () => {
   });
 
   it('decides lines handed over as bytes by the line splitter as it decides them as text', () => {
-    const whitelist = ['192.0.2.0/24', '127.0.0.1', '2001:db8::bad'].map((t) => parseCidr(t)!);
+    const whitelist = ['192.0.2.0/24', '127.0.0.1', '2001:db8::bad', '2001:db8:1::4/126'].map((t) => parseCidr(t)!);
     const bytes = jail(true, whitelist), plain = jail(false, whitelist);
     const take = bytes.j.takeBytes;
     expect(take).toBeDefined();

@@ -177,7 +177,7 @@ export function createJail(p: JailParts): Jail {
     counters.matched++;
     const address = found.address;
     if (isBanned(address)) return;
-    if (whitelist.has(address)) { counters.whitelisted++; return; }
+    if (whitelist.hasIPv6(address, found.key, found.keyAt)) { counters.whitelisted++; return; }
     const at = ringed(address, time, found.rule);
     if (Number.isNaN(at)) return;
     offend(recordIPv6 !== undefined

@@ -1,4 +1,4 @@
-import { ipv6KeyInto, parseAddress, parseIPv4Span, type Address } from '../../core/address.js';
+import { ipv6KeyInto, ipv6KeyOfGroups, parseAddressInto, parseIPv4Span, type Address } from '../../core/address.js';
 import { HOST_PATTERN } from '../host.js';
 
 /** `<HOST>` on its own, whole: whether a rule's group could capture exactly this text. */
@@ -42,8 +42,9 @@ export function createCandidates(): Candidates {
   const keys = new Int32Array((SLOTS + 1) * 4);
   const lengths = new Int32Array(SLOTS).fill(-1);
   const words = new Int32Array(SLOTS * WORDS);
-  // One string per text: Maps and Sets downstream hash it once. `null`: <HOST> refuses it.
-  const interned = new Map<string, Address | undefined | null>();
+  // One string per text: Maps and Sets downstream hash it once. `null`: <HOST> refuses it; `false`: <HOST> takes
+  // it but it is no address (`undefined` in `answers`), so that one lookup tells a text never seen.
+  const interned = new Map<string, Address | null | false>();
   const groups = [0, 0, 0, 0, 0, 0, 0, 0];
   let viewed: Uint8Array | undefined;
   let view: DataView = new DataView(new ArrayBuffer(0));
@@ -51,9 +52,11 @@ export function createCandidates(): Candidates {
   /** Fills `slot` with the answer for `text`; one kept in no slot is not kept in `interned` either. */
   const answer = (slot: number, text: string): number => {
     let known = interned.get(text);
-    if (known === undefined && !interned.has(text)) {
+    // Whether `groups` hold the address just parsed (else its key is read from its text).
+    const parsed = known === undefined;
+    if (known === undefined) {
       // Not an address <HOST> takes whole (999.1.1.1, a host name): the regexes say what happens then.
-      known = text.indexOf(':') === -1 || !HOST_EXACT.test(text) ? null : parseAddress(text);
+      known = text.indexOf(':') === -1 || !HOST_EXACT.test(text) ? null : parseAddressInto(text, groups) ?? false;
       // A line written through logger(1) may put kilobytes where the address goes: at 65,536 of them the
       // map would hold hundreds of MB. No address that parseAddress takes is that long.
       if (slot !== UNKEPT) {
@@ -61,11 +64,15 @@ export function createCandidates(): Candidates {
         interned.set(text, known);
       }
     }
-    answers[slot] = known;
+    const address = known === false ? undefined : known;
+    answers[slot] = address;
     // parseAddress's text: IPv4 (folded from ::ffff:a.b.c.d) or canonical IPv6 without a zone, whose key it has.
-    const value = known == null ? -1 : parseIPv4Span(known, 0, known.length);
+    const value = address == null ? -1 : parseIPv4Span(address, 0, address.length);
     ipv4[slot] = value;
-    if (value < 0 && known != null) ipv6KeyInto(known, groups, keys, slot * 4);
+    if (value < 0 && address != null) {
+      if (parsed) ipv6KeyOfGroups(groups, keys, slot * 4);
+      else ipv6KeyInto(address, groups, keys, slot * 4);
+    }
     return slot;
   };
 
