@@ -78,6 +78,16 @@ const V6_SHIFT = 12;
 const V6_PAGE = 1 << V6_SHIFT;
 const V6_MASK = V6_PAGE - 1;
 const NONE = -1;
+/**
+ * An index slot holds its entry + 1 in the low ENTRY_BITS bits (0: free) and the top four bits of the entry's
+ * hash above them: a probe past another entry then reads no key unless those bits agree (1 in 16), where
+ * each key read is a cache miss once the table outgrows the cache. 2^27 entries is beyond any tracker's cap
+ * (config: 100,000,000).
+ */
+const ENTRY_BITS = 27;
+const ENTRY_MASK = (1 << ENTRY_BITS) - 1;
+const TAG_MASK = ~ENTRY_MASK;
+const tagOf = (h: number): number => (h >>> 28) << ENTRY_BITS;
 /** Slots of the cache of parsed IPv6 texts (direct-mapped by the text's length and last ten characters). */
 const TEXT_SLOTS = 4096;
 const TEXT_MASK = TEXT_SLOTS - 1;
@@ -186,10 +196,12 @@ export function createAddressTable(floatStride: number, intStride: number, optio
   const place = (e: number, h: number): void => {
     let s = h & mask;
     while (index[s] !== 0) s = (s + 1) & mask;
-    index[s] = e + 1;
+    index[s] = (e + 1) | tagOf(h);
   };
 
   const grow = (): void => {
+    // Unreachable under the config's cap, but an entry number past ENTRY_BITS would corrupt the index.
+    if (cap + PAGE > ENTRY_MASK) throw new RangeError(`An address table holds at most ${cap} entries`);
     if (cap < PAGE) {
       // Page 0 doubles (copied) until it is a whole page, so a table with a few entries stays small.
       const n = cap === 0 ? FIRST_PAGE : cap * 2;
@@ -263,10 +275,11 @@ export function createAddressTable(floatStride: number, intStride: number, optio
 
   const slotOfKey = (): number => {
     if (cap === 0) return NONE;
-    for (let s = hashOf(k0, k1, k2, k3) & mask; ; s = (s + 1) & mask) {
+    const h = hashOf(k0, k1, k2, k3), tag = tagOf(h);
+    for (let s = h & mask; ; s = (s + 1) & mask) {
       const v = index[s]!;
       if (v === 0) return NONE;
-      if (holdsKey(v - 1)) return s;
+      if ((v & TAG_MASK) === tag && holdsKey((v & ENTRY_MASK) - 1)) return s;
     }
   };
 
@@ -300,7 +313,7 @@ export function createAddressTable(floatStride: number, intStride: number, optio
   };
   const entryOfKey = (): number => {
     const s = slotOfKey();
-    return s === NONE ? NONE : index[s]! - 1;
+    return s === NONE ? NONE : (index[s]! & ENTRY_MASK) - 1;
   };
 
   // `size` is a plain property kept up to date, not a getter: V8 (Node 20) keeps an object whose literal has a
@@ -346,10 +359,10 @@ export function createAddressTable(floatStride: number, intStride: number, optio
     remove(e) {
       loadKey(e);
       let s = slotOfKey();
-      if (s === NONE || index[s] !== e + 1) throw new Error(`Address table entry ${e} is not in the table`);
+      if (s === NONE || (index[s]! & ENTRY_MASK) !== e + 1) throw new Error(`Address table entry ${e} is not in the table`);
       // Backward shift: pull later members of the probe run into the hole when their home slot allows it.
       for (let j = (s + 1) & mask; index[j] !== 0; j = (j + 1) & mask) {
-        const home = hashEntry(index[j]! - 1) & mask;
+        const home = hashEntry((index[j]! & ENTRY_MASK) - 1) & mask;
         // `home` lies cyclically outside (s, j]: the entry at j may move back to s.
         if (((j - home) & mask) >= ((j - s) & mask)) { index[s] = index[j]!; s = j; }
       }
