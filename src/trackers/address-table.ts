@@ -16,7 +16,8 @@ import { sortByStamp } from './stamp-sort.js';
  *   per million. The hash is that of the 128-bit form (IPv4 as `::ffff:a.b.c.d`, which no canonical IPv6
  *   address takes since parseAddress folds it) either way.
  * - Index: open addressing with linear probing over an Int32Array at most half full, deletion by backward
- *   shift (no tombstones, so lookups stay short however many addresses come and go).
+ *   shift (no tombstones, so lookups stay short however many addresses come and go); a slot keeps four bits
+ *   of its entry's hash, so a probe reads another entry's key only when they agree.
  * - Entries live in dense arrays reused through a free list. Which was used least recently is known exactly,
  *   but only worked out when first asked (the tracker's eviction, once the table is full): until then a use
  *   writes a stamp beside the entry's payload, in a cache line the tracker touches anyway, instead of moving
