@@ -2,6 +2,7 @@ import type { LogLine } from '../core/types.js';
 import { programWordStartBytes } from '../filters/program-bytes.js';
 import type { TakeBytes } from '../sources/source.js';
 import type { Jail } from './jail.js';
+import { anchorOf, findLiteral } from './literal-search.js';
 import type { Routes } from './router.js';
 
 /** The bytes entry of a router whose source several jails read: `end` is always there. */
@@ -40,6 +41,7 @@ export function createBytesRouter(jails: readonly Jail[], routes: Routes): Bytes
   const takeBytes = jails[taker]?.takeBytes;
   if (takeBytes === undefined) return undefined;
   const literals = jails.map((j) => (j.filter.programs === undefined ? j.filter.prefilter : undefined));
+  const anchors = literals.map((list) => (list ?? []).map(anchorOf));
   // Per jail and text, where the text next occurs in the decoded window at or after the line last asked about:
   // -1 nowhere, -2 not searched yet. Valid while the lines come in order from one window, which `end` or the
   // next window closes.
@@ -65,11 +67,11 @@ export function createBytesRouter(jails: readonly Jail[], routes: Routes): Bytes
   const holds = (j: number, s: number, e: number): boolean => {
     const list = literals[j];
     if (list === undefined) return true;
-    const at = next[j]!;
+    const at = next[j]!, anchor = anchors[j]!;
     for (let k = 0; k < list.length; k++) {
       let x = at[k]!;
       if (x !== -1 && x < s) {
-        x = chunk.indexOf(list[k]!, s);
+        x = findLiteral(chunk, list[k]!, anchor[k]!, s);
         at[k] = x;
       }
       // An occurrence that starts in the line and runs past its end is taken as in it: the filter then decides.
