@@ -82,7 +82,7 @@ const NONE = -1;
 /**
  * An index slot holds its entry + 1 in the low ENTRY_BITS bits (0: free) and the top four bits of the entry's
  * hash above them: a probe past another entry then reads no key unless those bits agree (1 in 16), where
- * each key read is a cache miss once the table outgrows the cache. 2^27 entries is beyond any tracker's cap
+ * each key read is a cache miss once the table outgrows the cache. 2^27 entries is beyond every tracker's cap
  * (config: 100,000,000).
  */
 const ENTRY_BITS = 27;
