@@ -17,13 +17,16 @@ const NONE: readonly LogLine[] = [];
  * and 9, interleaved). 32 and 96 KiB: within noise of 64.
  */
 export const DECODE_WINDOW = 64 * 1024;
+/** The taker's lines held back at most (a 1 MiB read of ~100-byte lines is ~10,000). */
+const HELD_FOR_TAKER = 4096;
 
 /**
  * Where several jails read one source and one of them takes lines as bytes (the sshd jail on auth.log, with
  * pam-generic or others beside it): each line's head is read from its bytes (filters/program-bytes.ts), and
  * the line goes to the jails the text router would give it to (router.ts), with no string made of it unless
  * one of them needs one:
- * - the jail that takes bytes gets the line at once, as bytes;
+ * - the jail that takes bytes gets the line as bytes, held back with the chunk's other lines for it and
+ *   handed on together (below), before the next batch of text and at `end` at the latest;
  * - a jail whose filter names no program gets it only if it holds one of the filter's `prefilter` texts
  *   (searched in the decoded window, once per text and occurrence, not once per line), or always if the filter
  *   has none;
@@ -59,6 +62,32 @@ export function createBytesRouter(jails: readonly Jail[], routes: Routes): Bytes
   let shares: LogLine[][] = jails.map(() => []);
   let held = 0;
   let given = 0;
+
+  /*
+   * The taker's lines, held back too and handed on together (at `end`, before the next batch of text, or
+   * when HELD_FOR_TAKER of them wait): the router's loop and the taker's reader then each run over many lines
+   * in a row instead of taking turns line by line. All 17 jails on the bench's mixed corpus 1.45 → 1.37 s
+   * (medians of 9, interleaved); the lines and their answers are the same.
+   */
+  const waiting = new Uint32Array(2 * HELD_FOR_TAKER);
+  let waitingCount = 0;
+  let waitingIn: Buffer | undefined;
+  let waitingSource = '', waitingAt = 0;
+  const handOnTaker = (): void => {
+    const b = waitingIn!, n = waitingCount;
+    waitingCount = 0;
+    waitingIn = undefined;
+    for (let i = 0; i < n; i += 2) takeBytes(b, waiting[i]!, waiting[i + 1]!, waitingSource, waitingAt);
+  };
+  const give = (b: Buffer, start: number, end: number, source: string, receivedAt: number): void => {
+    given++;
+    if (waitingCount > 0 && (b !== waitingIn || source !== waitingSource || receivedAt !== waitingAt || waitingCount === waiting.length)) handOnTaker();
+    waiting[waitingCount++] = start;
+    waiting[waitingCount++] = end;
+    waitingIn = b;
+    waitingSource = source;
+    waitingAt = receivedAt;
+  };
 
   /**
    * Whether the line `chunk[s, e)` (places in the decoded window) holds one of jail `j`'s prefilter texts (or
@@ -103,8 +132,7 @@ export function createBytesRouter(jails: readonly Jail[], routes: Routes): Bytes
     // The line's places in the decoded window.
     const s = start - base, e = end - base;
     if (byLiterals && !holdsAny(s, e)) {
-      given++;
-      takeBytes(b, start, end, source, receivedAt);
+      give(b, start, end, source, receivedAt);
       return;
     }
     const at = programWordStartBytes(b, start, end);
@@ -120,8 +148,7 @@ export function createBytesRouter(jails: readonly Jail[], routes: Routes): Bytes
     for (let k = 0; k < to.length; k++) {
       const j = to[k]!;
       if (j === taker) {
-        given++;
-        takeBytes(b, start, end, source, receivedAt);
+        give(b, start, end, source, receivedAt);
       } else if (holds(j, s, e)) {
         line ??= { text: text ?? chunk.slice(s, e), source, receivedAt };
         shares[j]!.push(line);
@@ -130,6 +157,7 @@ export function createBytesRouter(jails: readonly Jail[], routes: Routes): Bytes
   };
 
   const end = (): void => {
+    if (waitingCount > 0) handOnTaker();
     scanned = undefined;
     chunk = '';
     base = top = 0;

@@ -202,6 +202,34 @@ describe('the line router', () => {
     expect(throughBytes(names, 11)).toBeLessThan(0.6);
   });
 
+  it('hands the jail that takes bytes its lines in the order of the file, all of them by the end of the chunk', () => {
+    // The bytes router holds that jail's lines back and hands them on together: before a batch of text (a
+    // line that is not ASCII goes as text), when it holds many (4,096), and at the chunk's end at the latest.
+    const run = build(['sshd'], ['sshd', 'pam-generic']);
+    const sshd = run.jails[0]!;
+    const got: string[] = [];
+    const router = createLineRouter([
+      { ...sshd, takeBytes: (b, s, e) => { got.push(b.toString('latin1', s, e)); }, handle: (lines) => { for (const l of lines) got.push(l.text); } },
+      run.jails[1]!,
+    ]);
+    const take = router.take!;
+    const line = (i: number): string => `Nov 25 16:55:59 web1 sshd[${i}]: Failed password for root from 10.0.${i >> 8 & 255}.${i & 255} port 22 ssh2${i >= 10_000 && i < 20_000 && i % 997 === 5 ? ' é' : ''}`;
+    const splitter = createLineSplitter(DEFAULTS.maxLineLength, { overlong: 0, binary: 0, invalid: 0 });
+    const sent: string[] = [];
+    for (let chunk = 0; chunk < 3; chunk++) {
+      const lines = Array.from({ length: 10_000 }, (_, i) => line(chunk * 10_000 + i));
+      sent.push(...lines);
+      let pending: string[] = [];
+      const before = (): void => { if (pending.length > 0) router.deliver(pending.map((text) => ({ text, source: 't', receivedAt: 0 }))); pending = []; };
+      splitter.push(Buffer.from(`${lines.join('\n')}\n`, 'utf8'), { take: (b, s, e) => { before(); take(b, s, e, 't', 0); return true; }, text: (l) => { pending.push(l); } });
+      before();
+      take.end?.();
+      expect(got).toEqual(sent);
+    }
+    // The first and last chunks: ASCII only, more lines than it holds back at most.
+    expect(sent.filter((l) => l.endsWith('é')).length).toBeGreaterThan(9);
+  });
+
   it('offers a line to a filter only for its exact program word', () => {
     const run = build();
     const got: string[] = [];
