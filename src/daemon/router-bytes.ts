@@ -73,20 +73,43 @@ export function createBytesRouter(jails: readonly Jail[], routes: Routes): Bytes
   let waitingCount = 0;
   let waitingIn: Buffer | undefined;
   let waitingSource = '', waitingAt = 0;
+  /**
+   * Hands on the held lines, each on its own: should the taker fail on one (a bug: `TakeBytes` must not
+   * throw), that line alone is lost, as when each line went at once, and the first failure is thrown once the
+   * others are through, for the source to report.
+   */
   const handOnTaker = (): void => {
     const b = waitingIn!, n = waitingCount;
     waitingCount = 0;
     waitingIn = undefined;
-    for (let i = 0; i < n; i += 2) takeBytes(b, waiting[i]!, waiting[i + 1]!, waitingSource, waitingAt);
+    let failure: { readonly error: unknown } | undefined;
+    for (let i = 0; i < n; i += 2) {
+      try {
+        takeBytes(b, waiting[i]!, waiting[i + 1]!, waitingSource, waitingAt);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+    if (failure !== undefined) throw failure.error;
   };
-  const give = (b: Buffer, start: number, end: number, source: string, receivedAt: number): void => {
-    given++;
-    if (waitingCount > 0 && (b !== waitingIn || source !== waitingSource || receivedAt !== waitingAt || waitingCount === waiting.length)) handOnTaker();
+  const hold = (b: Buffer, start: number, end: number, source: string, receivedAt: number): void => {
     waiting[waitingCount++] = start;
     waiting[waitingCount++] = end;
     waitingIn = b;
     waitingSource = source;
     waitingAt = receivedAt;
+  };
+  const give = (b: Buffer, start: number, end: number, source: string, receivedAt: number): void => {
+    given++;
+    if (waitingCount === 0 || (b === waitingIn && source === waitingSource && receivedAt === waitingAt && waitingCount < waiting.length)) {
+      hold(b, start, end, source, receivedAt);
+      return;
+    }
+    try {
+      handOnTaker();
+    } finally {
+      hold(b, start, end, source, receivedAt);
+    }
   };
 
   /**
@@ -156,19 +179,32 @@ export function createBytesRouter(jails: readonly Jail[], routes: Routes): Bytes
     }
   };
 
-  const end = (): void => {
-    if (waitingCount > 0) handOnTaker();
-    scanned = undefined;
-    chunk = '';
-    base = top = 0;
-    if (held === 0) return;
+  /** The held text lines, each jail's share on its own: one jail's failure (a bug) costs the others nothing. */
+  const handOnShares = (): void => {
     const out = shares, n = held, bytes = given;
     shares = jails.map(() => []);
     held = 0;
     given = 0;
+    let failure: { readonly error: unknown } | undefined;
     for (let j = 0; j < jails.length; j++) {
-      if (j !== taker) jails[j]!.handle(out[j]!, n);
-      else if (n > bytes) jails[j]!.handle(NONE, n - bytes);
+      try {
+        if (j !== taker) jails[j]!.handle(out[j]!, n);
+        else if (n > bytes) jails[j]!.handle(NONE, n - bytes);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+    if (failure !== undefined) throw failure.error;
+  };
+
+  const end = (): void => {
+    try {
+      if (waitingCount > 0) handOnTaker();
+    } finally {
+      scanned = undefined;
+      chunk = '';
+      base = top = 0;
+      if (held > 0) handOnShares();
     }
   };
 

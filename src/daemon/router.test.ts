@@ -230,6 +230,41 @@ describe('the line router', () => {
     expect(sent.filter((l) => l.endsWith('é')).length).toBeGreaterThan(9);
   });
 
+  it('loses only the line a jail fails on, however many lines it holds back, and reports the failure', () => {
+    // A jail must not throw; should one, through a bug, its other lines and the other jails' still go through.
+    const run = build(['sshd'], ['sshd', 'pam-generic']);
+    const got: string[] = [];
+    const pam: string[] = [];
+    const pamToo: string[] = [];
+    // Line 5000 goes on with the lines held before it, when they fill up; line 28,500 at its chunk's end.
+    const bad = (t: string): boolean => t.includes('sshd[5000]') || t.includes('sshd[28500]');
+    const router = createLineRouter([
+      { ...run.jails[1]!, handle: (lines) => { if (lines.some((l) => l.text.endsWith('rhost=10.9.0.13'))) throw new Error('bug'); for (const l of lines) pam.push(l.text); } },
+      { ...run.jails[0]!, takeBytes: (b, s, e) => { const t = b.toString('latin1', s, e); if (bad(t)) throw new Error('bug'); got.push(t); } },
+      { ...run.jails[1]!, handle: (lines) => { for (const l of lines) pamToo.push(l.text); } },
+    ]);
+    const take = router.take!;
+    const line = (i: number): string => i % 10 === 3
+      ? `Nov 25 16:55:59 web1 sshd[${i}]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=10.9.${i >> 8 & 255}.${i & 255}`
+      : `Nov 25 16:55:59 web1 sshd[${i}]: Failed password for root from 10.0.${i >> 8 & 255}.${i & 255} port 22 ssh2`;
+    const splitter = createLineSplitter(DEFAULTS.maxLineLength, { overlong: 0, binary: 0, invalid: 0 });
+    const sent: string[] = [];
+    const failures: unknown[] = [];
+    for (let chunk = 0; chunk < 3; chunk++) {
+      const lines = Array.from({ length: 10_000 }, (_, i) => line(chunk * 10_000 + i));
+      sent.push(...lines);
+      // As the file follower: a failure is caught (and reported) line by line, and at the end of the chunk.
+      splitter.push(Buffer.from(`${lines.join('\n')}\n`), { take: (b, s, e) => { try { take(b, s, e, 't', 0); } catch (error) { failures.push(error); } return true; }, text: () => {} });
+      try { take.end?.(); } catch (error) { failures.push(error); }
+    }
+    expect(got).toEqual(sent.filter((t) => !bad(t)));
+    expect(failures).toHaveLength(3);
+    // The pam-generic jail's failing chunk (the first: 10.9.0.13 is line 13) is its own loss, not the others'.
+    const pamLines = sent.filter((t) => t.includes('pam_unix'));
+    expect(pam).toEqual(pamLines.slice(1000));
+    expect(pamToo).toEqual(pamLines);
+  });
+
   it('offers a line to a filter only for its exact program word', () => {
     const run = build();
     const got: string[] = [];
