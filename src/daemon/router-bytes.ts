@@ -1,6 +1,7 @@
 import type { LogLine } from '../core/types.js';
 import { programWordStartBytes } from '../filters/program-bytes.js';
 import type { TakeBytes } from '../sources/source.js';
+import { eachAlone } from './each-alone.js';
 import type { Jail } from './jail.js';
 import { anchorOf, findLiteral } from './literal-search.js';
 import type { Routes } from './router.js';
@@ -185,16 +186,10 @@ export function createBytesRouter(jails: readonly Jail[], routes: Routes): Bytes
     shares = jails.map(() => []);
     held = 0;
     given = 0;
-    let failure: { readonly error: unknown } | undefined;
-    for (let j = 0; j < jails.length; j++) {
-      try {
-        if (j !== taker) jails[j]!.handle(out[j]!, n);
-        else if (n > bytes) jails[j]!.handle(NONE, n - bytes);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-    if (failure !== undefined) throw failure.error;
+    eachAlone(jails.length, (j) => {
+      if (j !== taker) jails[j]!.handle(out[j]!, n);
+      else if (n > bytes) jails[j]!.handle(NONE, n - bytes);
+    });
   };
 
   const end = (): void => {

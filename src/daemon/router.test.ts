@@ -265,6 +265,37 @@ describe('the line router', () => {
     expect(pamToo).toEqual(pamLines);
   });
 
+  it('gives every other jail its lines when one fails on them, on every path of the router', () => {
+    const run = build([], ['sshd', 'pam-generic']);
+    const [sshd, pam] = [run.jails[0]!, run.jails[1]!];
+    const seen = new Map<string, string[]>();
+    const recording = (j: Jail, as: string): Jail => ({ ...j, takeBytes: undefined, handle: (lines) => { seen.set(as, [...(seen.get(as) ?? []), ...lines.map((l) => l.text)]); } });
+    const failing = (j: Jail): Jail => ({ ...j, takeBytes: undefined, handle: () => { throw new Error('bug'); } });
+    const text = (i: number): string => `Nov 25 16:55:59 web1 sshd[${i}]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=10.9.0.${i}`;
+    const batch = [1, 2, 3].map((i) => ({ text: text(i), source: 't', receivedAt: 0 }));
+    // A jail whose filter says nothing of what it reads: the router gives it every line, unread.
+    const unrouted = (j: Jail): Jail => {
+      const { programs: _programs, syslogOnly: _syslogOnly, ...filter } = j.filter;
+      return { ...j, filter };
+    };
+    // Routed by program (sshd names one), then jails that say nothing of what they read: the jail after the
+    // failing one gets the lines all the same, and the failure is thrown for the source to report.
+    const plain = [failing(unrouted(pam)), recording(unrouted(pam), 'a'), recording(unrouted(pam), 'b')];
+    for (const jails of [[failing(pam), recording(sshd, 'a'), recording(pam, 'b')], plain]) {
+      seen.clear();
+      expect(() => createLineRouter(jails).deliver(batch)).toThrow('bug');
+      expect(seen.get('a')).toEqual(batch.map((l) => l.text));
+      expect(seen.get('b')).toEqual(batch.map((l) => l.text));
+    }
+    // Lines held for the jail that reads bytes, which fails on them: the batch of text after them still goes on.
+    seen.clear();
+    const router = createLineRouter([{ ...sshd, takeBytes: () => { throw new Error('bug'); } }, recording(pam, 'b')]);
+    const held = Buffer.from(`${text(4)}\n`);
+    router.take!(held, 0, held.length - 1, 't', 0);
+    expect(() => router.deliver(batch)).toThrow('bug');
+    expect(seen.get('b')).toEqual([text(4), ...batch.map((l) => l.text)]);
+  });
+
   it('offers a line to a filter only for its exact program word', () => {
     const run = build();
     const got: string[] = [];

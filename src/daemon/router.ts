@@ -2,6 +2,7 @@ import type { LogLine } from '../core/types.js';
 import { headEnds, startMasks, startsAsMask } from '../filters/line-start.js';
 import { hasSyslogHead, isWordUnit, programWordStart } from '../filters/program.js';
 import type { Source, TakeBytes } from '../sources/source.js';
+import { eachAlone } from './each-alone.js';
 import type { Jail } from './jail.js';
 import { createBytesRouter } from './router-bytes.js';
 
@@ -167,7 +168,7 @@ export function createLineRouter(jails: readonly Jail[]): LineRouter {
   // One jail, or no filter that says what it reads: the heads would be read for nothing.
   if (jails.length < 2 || jails.every((j) => j.filter.programs === undefined && j.filter.syslogOnly !== true)) {
     const take = jails.length === 1 ? jails[0]!.takeBytes : undefined;
-    return { deliver: (lines) => { for (const j of jails) j.handle(lines); }, ...(take === undefined ? {} : { take }) };
+    return { deliver: (lines) => { eachAlone(jails.length, (i) => { jails[i]!.handle(lines); }); }, ...(take === undefined ? {} : { take }) };
   }
   const routes = createRoutes(jails);
   const deliverText = (lines: readonly LogLine[]): void => {
@@ -176,15 +177,18 @@ export function createLineRouter(jails: readonly Jail[]): LineRouter {
       const to = routes.ofText(line.text);
       for (let k = 0; k < to.length; k++) shares[to[k]!]!.push(line);
     }
-    for (let i = 0; i < jails.length; i++) jails[i]!.handle(shares[i]!, lines.length);
+    eachAlone(jails.length, (i) => { jails[i]!.handle(shares[i]!, lines.length); });
   };
   const bytes = createBytesRouter(jails, routes);
   if (bytes === undefined) return { deliver: deliverText };
   return {
     // What the bytes router holds back came first: it goes on before these lines, to keep each jail's order.
     deliver(lines) {
-      bytes.end();
-      deliverText(lines);
+      try {
+        bytes.end();
+      } finally {
+        deliverText(lines);
+      }
     },
     take: bytes,
   };
