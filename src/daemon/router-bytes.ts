@@ -18,7 +18,7 @@ const NONE: readonly LogLine[] = [];
  * and 9, interleaved). 32 and 96 KiB: within noise of 64.
  */
 export const DECODE_WINDOW = 64 * 1024;
-/** The taker's lines held back at most (a 1 MiB read of ~100-byte lines is ~10,000). */
+/** The taker's lines held back at most (a backlog's 1 MiB read holds ~8,000–10,000 lines). */
 const HELD_FOR_TAKER = 4096;
 
 /**
@@ -38,7 +38,8 @@ const HELD_FOR_TAKER = 4096;
  *
  * Measured (bench/library-run.mjs, medians of 9 interleaved): the sshd and pam-generic jails on the bench's
  * 1,000,000-line sshd corpus 825 → 683 ms (the sshd jail alone 578 ms); all 17 jails on the mixed corpus
- * 1.44 → 1.38 s.
+ * 1.44 → 1.38 s. Each jail's share handed on every decoded window rather than at `end`, so that its lines die
+ * young: 1.46 → 1.62 s, worse (each jail's code then runs on tens of lines at a time, not hundreds).
  */
 export function createBytesRouter(jails: readonly Jail[], routes: Routes): BytesRouter | undefined {
   const taker = jails.findIndex((j) => j.takeBytes !== undefined);
@@ -67,8 +68,8 @@ export function createBytesRouter(jails: readonly Jail[], routes: Routes): Bytes
   /*
    * The taker's lines, held back too and handed on together (at `end`, before the next batch of text, or
    * when HELD_FOR_TAKER of them wait): the router's loop and the taker's reader then each run over many lines
-   * in a row instead of taking turns line by line. All 17 jails on the bench's mixed corpus 1.45 → 1.37 s
-   * (medians of 9, interleaved); the lines and their answers are the same.
+   * in a row instead of taking turns line by line. All 17 jails on the bench's mixed corpus 1.45 → 1.40 s
+   * (medians of 15, interleaved; 1.45 → 1.37 s in a first run of 9); the lines and their answers are the same.
    */
   const waiting = new Uint32Array(2 * HELD_FOR_TAKER);
   let waitingCount = 0;
