@@ -78,7 +78,8 @@ export function createBytesRouter(jails: readonly Jail[], routes: Routes): Bytes
   /**
    * Hands on the held lines, each on its own: should the taker fail on one (a bug: `TakeBytes` must not
    * throw), that line alone is lost, as when each line went at once, and the first failure is thrown once the
-   * others are through, for the source to report.
+   * others are through, for the source to report. Its own loop rather than `eachAlone` (each-alone.ts), which
+   * would call a closure per line: the 17 jails 1.37 → 1.43 s that way (medians of 15, interleaved).
    */
   const handOnTaker = (): void => {
     const b = waitingIn!, n = waitingCount;
