@@ -149,7 +149,7 @@ export function compileFilter(def: FilterDef, options: CompileOptions): Result<F
   const failRes = rules.map((source) => new RegExp(source));
   const needs = ruleTexts.map((rule) => {
     const known = knownLiteral(def, rule);
-    const literal = known === undefined ? ruleLiteralText(rule) : known ?? undefined;
+    const literal = known === undefined ? ruleLiteralText(rule, def.prefilter) : known ?? undefined;
     return literal === undefined ? undefined : literalsRegex([literal]);
   });
   const ignoreRes = def.ignoreregex.map((rule) => new RegExp(ruleSource(def.prefix, rule)));
@@ -241,12 +241,18 @@ const MIN_LITERAL = 4;
 
 /**
  * The text every match of `rule` contains (regex/literal.ts), searched for before the rule runs; the prefix
- * is left out, as every rule shares it. `undefined` when there is none worth it.
+ * is left out, as every rule shares it. `undefined` when there is none worth it. A text the filter's
+ * `prefilter` already makes certain is passed over for the next longest where there is one: apache-auth's rules
+ * all hold "[client ", its prefilter, so three of them searched for that and ran on every line they were
+ * offered (its lines 611 → 395 ns each on the bench's mixed corpus, warm). Where there is none, the rule keeps
+ * it: a rule with no literal would have the prefix tried on every line first (`gate`), which costs more.
  */
-export function ruleLiteralText(rule: string): string | undefined {
+export function ruleLiteralText(rule: string, prefilter: readonly string[] = []): string | undefined {
   let literal: string;
   try {
-    literal = requiredLiteral(parseRegex(expandMacros(rule), { dialect: 'js' }));
+    const tree = parseRegex(expandMacros(rule), { dialect: 'js' });
+    const telling = prefilter.length === 0 ? '' : requiredLiteral(tree, prefilter);
+    literal = telling.length >= MIN_LITERAL ? telling : requiredLiteral(tree);
   } catch {
     return undefined; // e.g. a backreference to a group of the prefix: the rule alone does not parse
   }

@@ -40,7 +40,7 @@ describe('the shipped filters\' cache', () => {
     if (def === undefined) throw new Error(`${f} is not cached`);
     const rules = [...def.failregex, ...[...def.modes.values()].flatMap((m) => m.failregex)];
     expect(rules.length).toBeGreaterThan(0);
-    for (const rule of rules) expect(knownLiteral(def, rule), rule).toBe(ruleLiteralText(rule) ?? null);
+    for (const rule of rules) expect(knownLiteral(def, rule), rule).toBe(ruleLiteralText(rule, def.prefilter) ?? null);
   });
 
   it.each(shipped)('knows the line-start tables of %s, without modes and with all, as compiling works them out', (f) => {

@@ -63,15 +63,15 @@ const allRules = (def: FilterDef): string[] => [...new Set([...def.failregex, ..
  */
 export function writeFilterCache(
   dir: string, out: string, parse: (text: string, file: string) => { ok: boolean; value?: FilterDef },
-  literalOf: (rule: string) => string | undefined, startsOf: (def: FilterDef, rules: readonly string[]) => KnownStarts,
+  literalOf: (rule: string, prefilter: readonly string[] | undefined) => string | undefined, startsOf: (def: FilterDef, rules: readonly string[]) => KnownStarts,
 ): number {
   const entries: [string, Entry][] = [];
   for (const f of readdirSync(dir).filter((x) => x.endsWith('.yaml')).sort()) {
     const text = readFileSync(path.join(dir, f), 'utf8');
     const r = parse(text, path.join(dir, f));
     if (!r.ok || !r.value) continue;
-    const literals = allRules(r.value).map((rule) => [rule, literalOf(rule) ?? null] as const);
     const def = r.value;
+    const literals = allRules(def).map((rule) => [rule, literalOf(rule, def.prefilter) ?? null] as const);
     const withModes = [...def.failregex, ...[...def.modes.values()].flatMap((m) => m.failregex)];
     const starts = [startsOf(def, def.failregex), ...(def.modes.size === 0 ? [] : [startsOf(def, withModes)])];
     entries.push([f, { text, def: store(def), literals, starts }]);

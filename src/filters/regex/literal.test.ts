@@ -2,12 +2,13 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { seededRandom } from '../../core/seeded.js';
 import { describe, expect, it } from 'vitest';
-import { expandMacros, ruleSource } from '../compile.js';
+import { expandMacros, ruleLiteralText, ruleSource } from '../compile.js';
 import { loadFilterFile, shippedFiltersDir } from '../load.js';
 import { requiredLiteral } from './literal.js';
 import { parseRegex } from './parse.js';
 
-const literalOf = (source: string): string => requiredLiteral(parseRegex(source, { dialect: 'js' }));
+const literalOf = (source: string, known: readonly string[] = []): string =>
+  requiredLiteral(parseRegex(source, { dialect: 'js' }), known);
 
 
 describe('requiredLiteral', () => {
@@ -33,6 +34,22 @@ describe('requiredLiteral', () => {
     expect(literalOf(source)).toBe(literal);
   });
 
+  // A text the line is known to hold (the filter's prefilter) is passed over for the next longest.
+  it.each([
+    ['\\[client \\d+\\] AH0161[78]: user ', [], '[client '],
+    ['\\[client \\d+\\] AH0161[78]: user ', ['[client '], '] AH0161'],
+    ['\\[client \\d+\\] AH0161[78]: user ', ['a [client 1'], '] AH0161'],
+    // Only a text inside every known one is certain to be in the line.
+    ['\\[client \\d+\\] AH0161[78]: user ', ['[client ', 'SMTP '], '[client '],
+    ['\\[client \\d+\\] AH0161[78]: user ', ['[client ', 'a [client 1'], '] AH0161'],
+    ['\\[client x\\] AH0161[78]: user ', ['[client '], '[client x] AH0161'],
+    ['abc(?:d|e)fg', ['abc'], 'fg'],
+    ['abc', ['xabcx'], ''],
+    ['abc(?:d|e)bc', ['abc'], ''],
+  ])('%s knowing %j → %s', (source, known, literal) => {
+    expect(literalOf(source, known)).toBe(literal);
+  });
+
   // The promise the filter relies on: a rule whose literal is not in a line cannot match it. Random patterns
   // over a small alphabet, random lines over it: every match must contain the literal.
   it('is found in every match of random patterns', () => {
@@ -56,13 +73,20 @@ describe('requiredLiteral', () => {
     function pattern(depth: number): string {
       return Array.from({ length: 1 + Math.floor(rnd() * 5) }, () => quantified(depth)).join('');
     }
-    let matched = 0;
+    const text = (n: number): string => Array.from({ length: n }, () => pick(['a', 'b', 'c', '1', ' '])).join('');
+    let matched = 0, passedOver = 0;
     for (let i = 0; i < 3000; i++) {
       const source = pattern(0);
-      const literal = literalOf(source);
+      // Half the time a known text or two, as a prefilter: the answer is still in every match, and not in all of them.
+      const known = rnd() < 0.5 ? [] : Array.from({ length: 1 + Math.floor(rnd() * 2) }, () => text(1 + Math.floor(rnd() * 4)));
+      const literal = literalOf(source, known);
+      if (known.length > 0 && literal !== '' && known.every((k) => k.includes(literal))) {
+        throw new Error(`/${source}/ knowing ${JSON.stringify(known)} gave "${literal}", which all of them hold`);
+      }
+      if (known.length > 0 && literal !== literalOf(source)) passedOver++;
       const re = new RegExp(source, 'g');
       for (let j = 0; j < 20; j++) {
-        const line = Array.from({ length: Math.floor(rnd() * 12) }, () => pick(['a', 'b', 'c', '1', ' '])).join('');
+        const line = text(Math.floor(rnd() * 12));
         re.lastIndex = 0;
         for (let m = re.exec(line); m !== null; m = re.exec(line)) {
           matched++;
@@ -72,6 +96,7 @@ describe('requiredLiteral', () => {
       }
     }
     expect(matched).toBeGreaterThan(10_000);
+    expect(passedOver).toBeGreaterThan(100);
   });
 
   it('is in every sample line a shipped rule matches, and most rules have one', () => {
@@ -83,7 +108,7 @@ describe('requiredLiteral', () => {
       const def = loadFilterFile(join(dir, f));
       if (!def.ok) throw new Error(`${f} does not load`);
       for (const rule of def.value.failregex) {
-        const literal = literalOf(expandMacros(rule));
+        const literal = literalOf(expandMacros(rule), def.value.prefilter);
         const re = new RegExp(ruleSource(def.value.prefix, rule));
         rules++;
         if (literal.length >= 4) withLiteral++;
@@ -96,5 +121,18 @@ describe('requiredLiteral', () => {
     }
     expect(matches).toBeGreaterThan(300);
     expect(withLiteral / rules).toBeGreaterThan(0.9);
+  });
+});
+
+describe('ruleLiteralText', () => {
+  it('passes over a text the prefilter makes certain, for one of four characters or more', () => {
+    expect(ruleLiteralText('\\[client <HOST>:\\d{1,5}\\] AH0161[78]: user ', ['[client '])).toBe('] AH0161');
+    expect(ruleLiteralText('\\[client <HOST>:\\d{1,5}\\] AH0161[78]: user ')).toBe('[client ');
+  });
+
+  it('keeps the prefilter text where the rule holds no other worth searching for', () => {
+    // The other texts (": ", "(") are too short to search for: without a literal the rule would have the prefix
+    // tried on every line first.
+    expect(ruleLiteralText('auth(?:-worker)?(?:\\(\\d{1,10}\\))?: (?:pam|sql)\\(<HOST>\\)', ['auth'])).toBe('auth');
   });
 });
