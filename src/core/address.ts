@@ -231,9 +231,15 @@ const TEXTS6_MAX = 4096;
 export function createAddressInterner(slots = 1 << 16): AddressInterner {
   const shift = 32 - Math.log2(slots);
   if (!Number.isInteger(shift) || shift < 1 || shift > 31) throw new RangeError(`Invalid slot count: ${slots}`);
-  const keys = new Int32Array(slots);
-  const texts = new Array<Address | undefined>(slots).fill(undefined);
+  // Made at the first IPv4 address: ~3 ms of a start on a slow host, and a caller that keeps IPv4 addresses
+  // as numbers (`dictdefence test` on sshd) may never make one.
+  let keys: Int32Array | undefined;
+  let texts: (Address | undefined)[] = [];
   const ofIPv4 = (value: number): Address => {
+    if (keys === undefined) {
+      keys = new Int32Array(slots);
+      texts = new Array<Address | undefined>(slots).fill(undefined);
+    }
     const key = value | 0;
     const slot = Math.imul(key, 0x9e3779b1) >>> shift;
     let address = texts[slot];

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../core/seeded.js';
 import { compileFilter } from './compile.js';
 import type { Filter } from './filter.js';
-import { afterHeadOf, headEnds, lineStartOf, MAX_HEAD_TIME, startsAs, startsAsAt } from './line-start.js';
+import { afterHeadOf, headEnds, headTimeMaxLength, lineStartOf, MAX_HEAD_TIME, startsAs, startsAsAt } from './line-start.js';
 import { loadFilterFile, parseFilterText, parseSamples, shippedFiltersDir } from './load.js';
 import { hasSyslogHead, programWordStart } from './program.js';
 import { SYSLOG_PATTERN } from './line-time.js';
@@ -101,6 +101,7 @@ describe('the lines whose head <SYSLOG> may match in several ways', () => {
     }
     expect(found).toBeGreaterThan(200);
     // Past the longest time (the FreeBSD priority or journald's zone included) no head can start its host.
+    expect(MAX_HEAD_TIME).toBe(headTimeMaxLength());
     expect(MAX_HEAD_TIME).toBe(66);
     expect(ends(`${'x'.repeat(66)} h p`)).toEqual([69]);
     expect(ends(`${'x'.repeat(67)} h p`)).toEqual([]);
