@@ -28,12 +28,14 @@ export const knownLiteral = (def: FilterDef, rule: string): string | null | unde
 /**
  * A filter's line-start tables (line-start.ts, packed with `packStart`) for one set of rules, worked out at build
  * time for the shipped filters (filter-cache.ts): reading every rule for them was ~10–25 ms of a start with all
- * of them. `null`: every start passes.
+ * of them. `null`: every start passes. Also the fast path's reader checked against the rules compiled (fast/index.ts,
+ * by name; `null`: none), whose fingerprint, a SHA-256 run cold, was 2–4 ms of every start of the sshd filter.
  */
 export interface KnownStarts {
   readonly rules: readonly string[];
   readonly headless: string | null;
   readonly afterHead: string | null;
+  readonly fast: string | null;
 }
 const starts = new WeakMap<FilterDef, readonly KnownStarts[]>();
 

@@ -3,7 +3,7 @@ import { realClock } from '../core/clock.js';
 import type { Clock } from '../core/clock.js';
 import { err, ok } from '../core/types.js';
 import type { Result } from '../core/types.js';
-import { withFastPath } from './fast/index.js';
+import { fastSpecName, withFastPath } from './fast/index.js';
 import type { Filter, FilterCounters, Match, RuleInfo } from './filter.js';
 import { HOST_GROUP, HOST_PATTERN } from './host.js';
 import { DATE_PATTERN, SYSLOG_PATTERN, parseLineTime } from './line-time.js';
@@ -233,7 +233,7 @@ export function compileFilter(def: FilterDef, options: CompileOptions): Result<F
   };
   const filter: Filter = { name: def.name, rules, ruleInfo, counters, match, ...routed };
   // A fast path reads lines alone: a filter with sessions never gets one, whatever its rules.
-  return ok(options.fastPath === false || sessions !== undefined ? filter : withFastPath(def, options, filter));
+  return ok(options.fastPath === false || sessions !== undefined ? filter : withFastPath(def, options, filter, undefined, known?.fast));
 }
 
 /** Shorter literals are found about as fast as the rule fails. */
@@ -265,13 +265,14 @@ function info(def: FilterDef, key: string, text: string): RuleInfo {
 }
 
 /**
- * The line-start tables of a filter with these rules, packed for the filter cache (filter-cache.ts), as
- * `compileFilter` works them out.
+ * The line-start tables of a filter with these rules, packed for the filter cache (filter-cache.ts), and the fast
+ * path checked against them, as `compileFilter` works them out.
  */
 export function ruleStarts(def: FilterDef, rules: readonly string[]): KnownStarts {
   return {
     rules,
     headless: requiresSyslogHead(def.prefix) ? null : packStart(lineStartOf(def.prefix, rules)),
     afterHead: packStart(afterHeadOf(def.prefix, rules)),
+    fast: fastSpecName(rules.map((rule) => ruleSource(def.prefix, rule))),
   };
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isChecked, knownLiteral, knownStarts } from './checked.js';
 import { compileFilter, ruleLiteralText, ruleStarts } from './compile.js';
+import { fastPathOf } from './fast/index.js';
 import { cachedDef, readFilterCache, writeFilterCache } from './filter-cache.js';
 import { parseFilterText, shippedFiltersDir } from './load.js';
 
@@ -55,8 +56,40 @@ describe('the shipped filters\' cache', () => {
       const worked = compileFilter(parsed.value, { modes, maxLineLength: 1000 });
       if (!cached.ok || !worked.ok) throw new Error(`Cannot compile ${f}`);
       expect([cached.value.headless, cached.value.afterHead]).toEqual([worked.value.headless, worked.value.afterHead]);
+      expect(fastPathOf(cached.value)).toBe(fastPathOf(worked.value));
     }
     expect(knownStarts(def, ['not one of its rules'])).toBeUndefined();
+  });
+
+  it('knows the shipped sshd filter\'s rules, with its mode and without, as the ones its reader was checked against', () => {
+    const file = path.join(shippedFiltersDir, 'sshd.yaml');
+    const def = cachedDef(cache, file, readFileSync(file, 'utf8'));
+    if (def === undefined) throw new Error('sshd.yaml is not cached');
+    for (const modes of [[], ['aggressive']]) {
+      const rules = [...def.failregex, ...modes.flatMap((m) => def.modes.get(m)?.failregex ?? [])];
+      expect(knownStarts(def, rules)?.fast).toBe('sshd');
+      const filter = compileFilter(def, { modes, maxLineLength: 1000 });
+      if (!filter.ok) throw new Error(filter.error);
+      expect(fastPathOf(filter.value)).toBe('sshd');
+    }
+  });
+
+  it('gives compiling the fast path it holds, without the rules\' fingerprint', () => {
+    // The shipped sshd filter in a cache that says no reader was checked against its rules: compiled from that
+    // cache, it has none, where compiled from its file it has the sshd reader.
+    const own = path.join(dir, 'fast');
+    mkdirSync(own);
+    const text = readFileSync(path.join(shippedFiltersDir, 'sshd.yaml'), 'utf8');
+    writeFileSync(path.join(own, 'sshd.yaml'), text);
+    writeFilterCache(own, path.join(own, 'cache.json'), parseFilterText, ruleLiteralText, (d, rules) => ({ ...ruleStarts(d, rules), fast: null }));
+    const def = cachedDef(readFilterCache(path.join(own, 'cache.json')), path.join(own, 'sshd.yaml'), text);
+    const parsed = parseFilterText(text, path.join(own, 'sshd.yaml'));
+    if (def === undefined || !parsed.ok) throw new Error('not cached');
+    const fromCache = compileFilter(def, { modes: [], maxLineLength: 1000 });
+    const fromFile = compileFilter(parsed.value, { modes: [], maxLineLength: 1000 });
+    if (!fromCache.ok || !fromFile.ok) throw new Error('Cannot compile sshd');
+    expect(fastPathOf(fromCache.value)).toBeUndefined();
+    expect(fastPathOf(fromFile.value)).toBe('sshd');
   });
 
   it('gives compiling the line-start tables it holds, without working them out again', () => {
@@ -66,7 +99,7 @@ describe('the shipped filters\' cache', () => {
     const text = 'prefix: "<SYSLOG>demo: "\nfailregex: ["Bad login from <HOST>$"]\n';
     writeFileSync(path.join(own, 'demo.yaml'), text);
     const none = Buffer.alloc(256).toString('base64');
-    writeFilterCache(own, path.join(own, 'cache.json'), parseFilterText, ruleLiteralText, (_d, rules) => ({ rules, headless: null, afterHead: none }));
+    writeFilterCache(own, path.join(own, 'cache.json'), parseFilterText, ruleLiteralText, (_d, rules) => ({ rules, headless: null, afterHead: none, fast: null }));
     const def = cachedDef(readFilterCache(path.join(own, 'cache.json')), path.join(own, 'demo.yaml'), text);
     if (def === undefined) throw new Error('not cached');
     const filter = compileFilter(def, { modes: [], maxLineLength: 1000 });

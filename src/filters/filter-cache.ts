@@ -33,8 +33,8 @@ interface Stored {
   readonly flags: FilterDef['flags'] | null;
 }
 export type FilterCache = ReadonlyMap<string, Entry>;
-/** 2: with the rules' literals; 3: with the line-start tables. */
-const VERSION = 3;
+/** 2: with the rules' literals; 3: with the line-start tables; 4: with the fast path checked against the rules. */
+const VERSION = 4;
 
 const store = (d: FilterDef): Stored => ({
   description: d.description, prefix: d.prefix, prefilter: d.prefilter ?? null, failregex: d.failregex,

@@ -41,6 +41,9 @@ function specOf(rules: readonly string[]): FastSpec | undefined {
   return SPECS.find((s) => s.fingerprints.includes(print));
 }
 
+/** The name of the spec checked against these compiled rules, or `null`: what the filter cache keeps (checked.ts). */
+export const fastSpecName = (rules: readonly string[]): string | null => specOf(rules)?.name ?? null;
+
 /** Filters that run on a fast path, and on which spec (for tests and `dictdefence test`). */
 const fastFilters = new WeakMap<Filter, string>();
 export const fastPathOf = (filter: Filter): string | undefined => fastFilters.get(filter);
@@ -108,10 +111,12 @@ export const scanIPv4LineOf = (filter: Filter): ScanIPv4Line | undefined => line
 /**
  * `filter` with a fast path in front of its `match` when one of the specs was checked against its rules (or
  * `spec` is given: tests force one onto rules it may no longer fit, to see where they differ); else `filter`.
+ * `known`: the spec's name (or `null`, none) as the filter cache knows it for these rules, instead of their
+ * fingerprint; `undefined` when not known.
  */
-export function withFastPath(def: FilterDef, options: CompileOptions, filter: Filter, spec?: FastSpec): Filter {
+export function withFastPath(def: FilterDef, options: CompileOptions, filter: Filter, spec?: FastSpec, known?: string | null): Filter {
   if (def.ignoreregex.length > 0) return filter;
-  const chosen = spec ?? specOf(filter.rules);
+  const chosen = spec ?? (known === undefined ? specOf(filter.rules) : SPECS.find((s) => s.name === known));
   if (chosen === undefined) return filter;
 
   const { counters, match: slow } = filter;
