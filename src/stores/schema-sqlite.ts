@@ -29,6 +29,9 @@ export const SYNC_NORMAL = 'synchronous = NORMAL';
 
 export const META_DDL = 'CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)';
 export const GET_SCHEMA_VERSION = "SELECT value FROM meta WHERE key = 'schema_version'";
+/** The deferred checkpoints' own commit (deferred-checkpoint.ts): how many this connection has made. */
+export const COUNT_CHECKPOINT =
+  "INSERT INTO meta (key, value) VALUES ('checkpoints', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
 export const SET_SCHEMA_VERSION =
   "INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
 

@@ -10,6 +10,7 @@ import type { Position } from '../sources/source.js';
 import { unpackActiveBan, type PackedBanRow } from './sqlite-active.js';
 import * as sql from './schema-sqlite.js';
 import { createCoalescedSync } from './coalesced-sync.js';
+import { deferCheckpoints } from './deferred-checkpoint.js';
 import { sqlitePortable, type BanRow } from './sqlite-portable.js';
 import type { PortableStore, StoreStats, StoredBan } from './store.js';
 
@@ -43,6 +44,8 @@ export interface SqliteStoreDeps {
   readonly log?: Logger;
   /** Flushes the WAL file to disk; `FileHandle.datasync` by default (tests watch what it covers). */
   readonly datasync?: (wal: fs.promises.FileHandle) => Promise<void>;
+  /** Runs a deferred WAL checkpoint (deferred-checkpoint.ts); `setImmediate` by default (tests hold it back). */
+  readonly schedule?: (task: () => void) => void;
 }
 
 export interface SqliteStore extends PortableStore {
@@ -268,9 +271,14 @@ function storeOver(db: Database.Database, options: SqliteStoreOptions, deps: Sql
     await (deps.datasync ?? ((f: fs.promises.FileHandle) => f.datasync()))(walFile);
   });
   const durable = (): Promise<void> => wal.request();
+  const checkpoints = deferCheckpoints(db, deps.schedule);
+  const wrote = (): void => {
+    wal.wrote();
+    checkpoints.committed();
+  };
   /** After a ban's commit: its flush starts now, so that the disk works while the caller spawns its actions. */
   const banWritten = (): void => {
-    wal.wrote();
+    wrote();
     durable().catch(() => {}); // a failed flush is retried by the next durable()
   };
 
@@ -296,7 +304,7 @@ function storeOver(db: Database.Database, options: SqliteStoreOptions, deps: Sql
 
     async liftBan(jail, address, at, reason) {
       const row = liftBanTx.immediate(jail, address, at, reason);
-      wal.wrote();
+      wrote();
       return row && toStoredBan(row, address);
     },
 
@@ -321,7 +329,7 @@ function storeOver(db: Database.Database, options: SqliteStoreOptions, deps: Sql
     async addHits(hits, perAddress) {
       if (hits.length === 0) return;
       addHitsTx.immediate(hits, Math.max(0, Math.trunc(perAddress)));
-      wal.wrote();
+      wrote();
     },
 
     async recentHits(address, limit) {
@@ -357,7 +365,7 @@ function storeOver(db: Database.Database, options: SqliteStoreOptions, deps: Sql
 
     async setPosition(key, position) {
       q.setPosition.run(key, JSON.stringify(position), clock.now());
-      wal.wrote();
+      wrote();
     },
 
     async close() {
