@@ -34,7 +34,8 @@ export function deferCheckpoints(db: Database.Database, schedule: (task: () => v
       restart.run(String(++done));
       commits = 0;
     } catch {
-      // A full disk: the WAL keeps what it holds, and the next commit queues another try.
+      // A full disk, or another process holding the write lock past busy_timeout: the WAL keeps what it
+      // holds (the commits are in it), and the next commit queues another try.
     }
   };
   return {
