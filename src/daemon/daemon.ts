@@ -5,6 +5,7 @@ import { createUnbanSchedule, type UnbanSchedule } from '../bans/schedule.js';
 import type { Config } from '../config/types.js';
 import type { Address } from '../core/address.js';
 import type { CidrSet } from '../core/cidr.js';
+import { spawnerInUse } from '../core/exec.js';
 import { createActiveBans } from './active-bans.js';
 import { banKey, type Ban, type Hit, type Offence } from '../core/types.js';
 import type { StoredBan } from '../stores/store.js';
@@ -281,6 +282,8 @@ export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
     async start() {
       if (world.self.length > 0) log.info(`whitelist_self protects this machine's addresses: ${world.self.map((c) => c.text).join(', ')}`);
       if (deps.dryRun) log.info('Dry run: bans are logged and recorded, no action is called');
+      const spawner = spawnerInUse();
+      if (!spawner.native) log.warn(`Commands start as forks of the daemon (Node's child_process), not through the native spawner: ${spawner.why ?? ''}`);
       // The actions' set-up runs its own processes (nft, ipset): the store is read meanwhile.
       const init = initActions(world);
       init.catch(() => {}); // awaited below: a failure must not count as unhandled while the store is read
