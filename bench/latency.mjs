@@ -7,6 +7,9 @@
 //            commit to the store (it survives a kill -9 from there; its flush to disk runs while the action
 //            spawns, see Store.durable); logged right before the action is called
 //   action = total − daemon: spawning the command and starting bash, the action's own process start.
+//   daemon CPU per ban: the daemon's user + system time over the section (/proc/PID/stat) divided by the bans:
+//            reading, matching, the store, starting the action and waiting for it; `spawner` says how it
+//            starts commands (src/core/exec.ts).
 //   floor  = the same append read by an idle Node process watching the file, which answers at once on its
 //            standard error (bench/wake-floor.mjs): the host's two wake-ups inside `daemon`, with no DictDefence
 //            code between them; one sample after each ban, so both see the host in the same state.
@@ -51,6 +54,7 @@ jails:
 `);
   const daemon = await startDaemon({ root, config });
   const total = [], inDaemon = [], action = [], floor = [];
+  let cpuBefore, cpuAfter;
   // The floor explains the figures; it is not one of them: if its watcher fails, the bans are timed all the same.
   let probe, floorSkipped;
   const dropFloor = async (e) => {
@@ -61,6 +65,7 @@ jails:
   try {
     probe = await startWakeFloor(join(dir, 'floor')).catch(async (e) => { await dropFloor(e); return undefined; });
     log(`latency: ${bans} bans, one at a time`);
+    cpuBefore = cpuMsOf(daemon.pid());
     for (let b = 0; b < bans; b++) {
       const address = `10.200.${b >> 8}.${b & 255}`;
       for (let i = 0; i < 4; i++) appendFileSync(logFile, line(address, i));
@@ -79,13 +84,29 @@ jails:
         try { floor.push(await probe.sample(b)); } catch (e) { await dropFloor(e); }
       }
     }
+    cpuAfter = cpuMsOf(daemon.pid());
   } finally {
     await probe?.stop();
     await daemon.stop();
   }
+  // The daemon warns at start when its commands fork it (src/core/exec.ts): no native spawner.
+  const spawner = daemon.log.some((l) => /Commands start as forks of the daemon/.test(l.text)) ? 'fork' : 'native';
+  const cpu = cpuBefore === undefined || cpuAfter === undefined ? {} : { daemonCpuMsPerBan: (cpuAfter - cpuBefore) / bans };
   const stats = (xs) => ({ p50: percentile(xs, 50), p99: percentile(xs, 99), max: Math.max(...xs) });
   const floorOf = floorSkipped === undefined ? { floorMs: stats(floor) } : { floorSkipped };
-  return { bans, totalMs: stats(total), daemonMs: stats(inDaemon), actionMs: stats(action), ...floorOf };
+  return { bans, totalMs: stats(total), daemonMs: stats(inDaemon), actionMs: stats(action), ...floorOf, spawner, ...cpu };
+}
+
+/** User + system CPU time of a live process in ms (/proc/PID/stat, clock ticks of 10 ms), or undefined. */
+function cpuMsOf(pid) {
+  try {
+    // The fields after the command name, which is in parentheses and may hold spaces: utime and stime are 12 and 13.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The epoch ms the action wrote for `address`, polling the stamp file until it is there. */

@@ -79,6 +79,8 @@ export function formatReport(res) {
       }
       if (lat.floorMs) out.push('  (host floor: an append read by an idle process watching the file, its answer read by the bench; inside the first row)');
       if (lat.floorSkipped) out.push(`  host floor: not measured (${lat.floorSkipped})`);
+      // Older JSON has neither.
+      if (lat.daemonCpuMsPerBan !== undefined) out.push(`  daemon CPU per ban: ${f(lat.daemonCpuMsPerBan)} ms (commands started by the ${lat.spawner === 'fork' ? "fork of Node's child_process" : 'native spawner'})`);
     }
     out.push('');
   }

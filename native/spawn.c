@@ -27,6 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
+extern char **environ;
+
 // What execvp searches when the environment has no PATH (glibc's default).
 #define DEFAULT_PATH "/bin:/usr/bin"
 // After the group is killed at the timeout, how long pipes still held by a process that left the group are
@@ -316,6 +318,18 @@ static char *string_of(napi_env env, napi_value v) {
   return s;
 }
 
+// The daemon's own environment, copied on the main thread (the one that would change it).
+static char **copy_environ(void) {
+  size_t n = 0;
+  while (environ[n] != NULL) n++;
+  char **list = calloc(n + 1, sizeof(char *));
+  if (list == NULL) return NULL;
+  for (size_t i = 0; i < n; i++) {
+    if ((list[i] = strdup(environ[i])) == NULL) { free_strings(list); return NULL; }
+  }
+  return list;
+}
+
 static char **strings_of(napi_env env, napi_value array) {
   uint32_t n = 0;
   if (napi_get_array_length(env, array, &n) != napi_ok) return NULL;
@@ -331,7 +345,7 @@ static char **strings_of(napi_env env, napi_value array) {
   return list;
 }
 
-// spawn(file, argv, env, input | undefined, timeoutMs, maxOutput) → Promise. The caller (exec.ts) has
+// spawn(file, argv, env | undefined, input | undefined, timeoutMs, maxOutput) → Promise. The caller (exec.ts) has
 // checked the arguments: strings without NUL, argv starting with the program's name.
 static napi_value js_spawn(napi_env env, napi_callback_info info) {
   size_t argc = 6;
@@ -342,7 +356,10 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
   if (j == NULL) { napi_throw_error(env, NULL, "out of memory"); return NULL; }
   j->file = string_of(env, args[0]);
   j->argv = strings_of(env, args[1]);
-  j->envp = strings_of(env, args[2]);
+  napi_valuetype env_type;
+  napi_typeof(env, args[2], &env_type);
+  // Undefined: the daemon's own. Read from JavaScript, process.env took ~0.1 ms of the main thread a command.
+  j->envp = env_type == napi_undefined ? copy_environ() : strings_of(env, args[2]);
   napi_valuetype input_type;
   napi_typeof(env, args[3], &input_type);
   if (input_type != napi_undefined) {

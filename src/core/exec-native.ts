@@ -14,7 +14,8 @@ interface NativeAnswer {
   readonly timedOut?: boolean;
 }
 interface NativeModule {
-  spawn(file: string, argv: readonly string[], env: readonly string[], input: Buffer | undefined, timeoutMs: number, maxOutput: number): Promise<NativeAnswer>;
+  /** `env` undefined: the daemon's own environment, as the C library holds it (process.env writes through to it). */
+  spawn(file: string, argv: readonly string[], env: readonly string[] | undefined, input: Buffer | undefined, timeoutMs: number, maxOutput: number): Promise<NativeAnswer>;
 }
 
 /**
@@ -40,8 +41,8 @@ function spawnerOf(m: NativeModule): Spawner {
   return async (argv, options: ExecOptions): Promise<ExecOutcome> => {
     const [file] = argv;
     if (!file) return { ok: false, error: 'Cannot run an empty command' };
-    const env = environment(options.env ?? process.env);
-    if (argv.some(hasNul) || env.some(hasNul)) return { ok: false, error: `Cannot run "${file}": an argument or the environment holds a NUL character` };
+    const env = options.env === undefined ? undefined : environment(options.env);
+    if (argv.some(hasNul) || env?.some(hasNul) === true) return { ok: false, error: `Cannot run "${file}": an argument or the environment holds a NUL character` };
     let r: NativeAnswer;
     try {
       const input = options.input === undefined ? undefined : Buffer.from(options.input, 'utf8');

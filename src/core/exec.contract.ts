@@ -66,6 +66,16 @@ export function describeExecContract(name: string, get: () => Spawner | undefine
       expect(await run(['/usr/bin/env'], { env: { DD_ONE: 'a b', DD_TWO: '2' } })).toEqual(okWith({ code: 0, stdout: 'DD_ONE=a b\nDD_TWO=2\n' }));
     });
 
+    it("passes the daemon's own environment where it is given none, as it is at that moment", async () => {
+      process.env['DD_EXEC_CONTRACT'] = `set at ${Date.now()}`;
+      try {
+        expect(await run(['sh', '-c', 'echo "$DD_EXEC_CONTRACT"'], {})).toEqual(okWith({ code: 0, stdout: `${process.env['DD_EXEC_CONTRACT']}\n` }));
+      } finally {
+        delete process.env['DD_EXEC_CONTRACT'];
+      }
+      expect(await run(['sh', '-c', 'echo "${DD_EXEC_CONTRACT-unset}"'], {})).toEqual(okWith({ code: 0, stdout: 'unset\n' }));
+    });
+
     it('gives a command that takes no input /dev/null as its stdin, not a socket', async () => {
       const r = await run(['sh', '-c', 'if [ -S /dev/stdin ]; then echo socket; elif [ -c /dev/stdin ]; then echo device; else echo other; fi'], {});
       expect(r).toEqual(okWith({ code: 0, stdout: 'device\n' }));
