@@ -1,13 +1,13 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../config/load.js';
 import { ipv4Address } from '../core/address.js';
 import { ManualClock } from '../core/clock.js';
 import { silentLogger } from '../core/log.js';
 import { openSqliteStore } from '../stores/index.js';
 import type { Store } from '../stores/store.js';
+import { sshdNobanConfig } from '../../test/daemon-config.js';
 import { createDaemon, type Daemon } from './daemon.js';
 
 const T0 = Date.UTC(2025, 0, 2);
@@ -29,16 +29,9 @@ describe('restoring many bans', () => {
       reason: 'test', origin: 'test', liftedAt: null, liftReason: null,
     }));
     expect(await sqlite.importBans(rows)).toMatchObject({ added: BANS });
-    const file = join(dir, 'dd.yaml');
-    writeFileSync(file, [
-      `state_dir: ${dir}`, 'whitelist_self: false', 'actions:', '  none: { type: noban }', 'jails:', '  sshd:',
-      `    sources: [{ type: file, path: ${join(dir, 'auth.log')} }]`, '    filter: sshd', '    actions: [none]',
-    ].join('\n'));
-    writeFileSync(join(dir, 'auth.log'), '');
-    const loaded = loadConfig(file);
-    if (!loaded.ok) throw new Error(loaded.errors.map((e) => e.message).join('; '));
+    const config = sshdNobanConfig(dir);
     const clock = new ManualClock(T0);
-    daemon = createDaemon(loaded.config, { clock, log: silentLogger, store, selfAddresses: () => [] });
+    daemon = createDaemon(config, { clock, log: silentLogger, store, selfAddresses: () => [] });
     await daemon.start();
     expect(daemon.counters.restored).toBe(BANS);
     expect(daemon.activeBans()).toHaveLength(BANS);

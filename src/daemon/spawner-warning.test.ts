@@ -1,14 +1,14 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { missing } from '../../test/ci.js';
-import { loadConfig } from '../config/load.js';
 import { ManualClock } from '../core/clock.js';
 import { nativeSpawner } from '../core/exec-native.js';
 import { createLogger } from '../core/log.js';
 import { openSqliteStore } from '../stores/index.js';
 import type { Store } from '../stores/store.js';
+import { sshdNobanConfig } from '../../test/daemon-config.js';
 import { createDaemon, type Daemon } from './daemon.js';
 
 /** An administrator must learn from the start-up log that every command will fork the daemon, and why. */
@@ -27,17 +27,10 @@ describe('the daemon at start, about how it starts commands', () => {
   const startLogged = async (): Promise<string> => {
     dir = mkdtempSync(join(tmpdir(), 'dd-spawner-'));
     store = await openSqliteStore({ path: join(dir, 'state.db') });
-    const file = join(dir, 'dd.yaml');
-    writeFileSync(file, [
-      `state_dir: ${dir}`, 'whitelist_self: false', 'actions:', '  none: { type: noban }', 'jails:', '  sshd:',
-      `    sources: [{ type: file, path: ${join(dir, 'auth.log')} }]`, '    filter: sshd', '    actions: [none]',
-    ].join('\n'));
-    writeFileSync(join(dir, 'auth.log'), '');
-    const loaded = loadConfig(file);
-    if (!loaded.ok) throw new Error(loaded.errors.map((e) => e.message).join('; '));
+    const config = sshdNobanConfig(dir);
     let text = '';
     const log = createLogger('info', { write: (line) => { text += line; } }, false);
-    daemon = createDaemon(loaded.config, { clock: new ManualClock(Date.UTC(2025, 0, 2)), log, store, selfAddresses: () => [] });
+    daemon = createDaemon(config, { clock: new ManualClock(Date.UTC(2025, 0, 2)), log, store, selfAddresses: () => [] });
     await daemon.start();
     return text;
   };
