@@ -60,5 +60,7 @@ describe('installing DictDefence', () => {
     expect(checked.code, checked.err).toBe(0);
     expect(checked.out).toContain('OK, 1 jail');
     expect(existsSync(dir.file('prefix/lib/node_modules/dictdefence/contrib/man/dictdefence.8'))).toBe(true);
+    // The tarball carries native/ and binding.gyp, and installing builds the spawner the daemon runs commands with.
+    expect(existsSync(dir.file('prefix/lib/node_modules/dictdefence/build/Release/dd_spawn.node'))).toBe(true);
   }, 300_000);
 });
