@@ -13,7 +13,7 @@ export function execForked(argv: readonly string[], options: ExecOptions = {}): 
     let child;
     try {
       const how = { detached: true, env: options.env ?? process.env, shell: false } as const;
-      // Without input, stdin is /dev/null. Node's 'pipe' is a socket pair, and bash (Debian's, and any built
+      // Without input, stdin is /dev/null. Node's 'pipe' is a socket pair, and bash (Debian's, and every one built
       // with SSH_SOURCE_BASHRC) takes a socket on stdin for an ssh session: with SHLVL unset, as under systemd,
       // a `bash -c` or `#!/bin/bash` action then sourced root's ~/.bashrc at every ban (measured here: the
       // bench's action started in 150–350 ms instead of 3–5 ms, with a .bashrc that runs `pyenv init`).

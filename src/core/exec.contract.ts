@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missing } from '../../test/ci.js';
-import type { ExecOutcome, Spawner } from './exec.js';
+import type { Spawner } from './exec.js';
 
-const okWith = (value: Record<string, unknown>): ExecOutcome => ({ ok: true, value: expect.objectContaining(value) as never });
+/** An outcome whose value holds at least `value`'s fields, for `toEqual`. */
+const okWith = (value: Record<string, unknown>): { readonly ok: true; readonly value: unknown } => ({ ok: true, value: expect.objectContaining(value) });
 
 /** A running process's fields from /proc/PID/status (SigIgn, SigBlk…), as the kernel reports them. */
 const statusScript = 'grep -E "^(SigIgn|SigBlk):" /proc/self/status; ls /proc/self/fd';
