@@ -34,21 +34,21 @@ export type Spawner = (argv: readonly string[], options: ExecOptions) => Promise
  * the second.
  */
 export function exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecOutcome> {
-  return (chosen ??= choose())(argv, options);
+  return (chosen ??= decide().spawner)(argv, options);
 }
 
 let chosen: Spawner | undefined;
-function choose(): Spawner {
-  if (process.env['DICTDEFENCE_SPAWN'] === 'fork') return execForked;
+/** The spawner to use now, and why it is not the native one where it is not. */
+function decide(): { readonly spawner: Spawner; readonly why?: string } {
+  if (process.env['DICTDEFENCE_SPAWN'] === 'fork') return { spawner: execForked, why: 'DICTDEFENCE_SPAWN=fork' };
   const native = nativeSpawner();
-  return native.ok ? native.value : execForked;
+  return native.ok ? { spawner: native.value } : { spawner: execForked, why: native.error };
 }
 
 /** Which spawner `exec` uses, and why not the native one where it does not. */
 export function spawnerInUse(): { readonly native: boolean; readonly why?: string } {
-  if (process.env['DICTDEFENCE_SPAWN'] === 'fork') return { native: false, why: 'DICTDEFENCE_SPAWN=fork' };
-  const native = nativeSpawner();
-  return native.ok ? { native: true } : { native: false, why: native.error };
+  const { why } = decide();
+  return why === undefined ? { native: true } : { native: false, why };
 }
 
 /** One line describing why a finished command counts as failed, or `undefined` when it succeeded. */
