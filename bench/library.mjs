@@ -3,10 +3,11 @@
 // syslog file), through the daemon's hot path (bench/library-run.mjs). Bar: the naive loop + tracker on the
 // same file. Also the floor of that run, the 17 filters alone with nothing after the match (--match-only), and
 // the daemon's hot path with the sshd jail alone on the sshd corpus, then with the pam-generic jail beside it.
+// Last, the warm-up: the corpus's first WARM_UP_LINES lines, three times over in one process each, by both.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mulberry32, sshCorpus, writeLines } from './corpus.mjs';
-import { interleave, run, summarise } from './measure.mjs';
+import { interleave, median, run, summarise } from './measure.mjs';
 import { withRatios } from './throughput.mjs';
 
 /** Every sample line of every shipped filter, by filter name (annotations and comments dropped). */
@@ -64,5 +65,47 @@ export async function libraryThroughput({ root, corpus, lines, runs, work, log }
   const timed = await run([node, harness, '--per-jail', mixed]);
   if (timed.code !== 0) throw new Error(`library-run.mjs --per-jail failed: ${timed.stderr}`);
   const { loopMs, perJail } = JSON.parse(timed.stdout);
-  return { filters, rows: withRatios(rows, 'naive+tracker (mixed)'), breakdown: { loopMs, perJail } };
+  const warmUp = await warmUpOf({ root, mixedLines: mixedCorpus(lines, samples), count: Math.min(lines, WARM_UP_LINES), work, runs, log });
+  return { filters, rows: withRatios(rows, 'naive+tracker (mixed)'), breakdown: { loopMs, perJail, warmUp } };
+}
+
+/** Lines of the corpus's head run three times over by the naive loop and by all the jails. */
+export const WARM_UP_LINES = 100_000;
+const WARM_UP_PASSES = 3;
+
+/** The first `n` items of `items`. */
+function* head(items, n) {
+  if (n <= 0) return;
+  for (const item of items) {
+    yield item;
+    if (--n === 0) return;
+  }
+}
+
+/**
+ * How long the first WARM_UP_LINES lines take on a process's first pass over them, while V8 is still compiling
+ * the code that runs them, and on later passes (counts, jails and bans new each pass): the naive loop has a
+ * few functions to optimise, the daemon's hot path some 140 (docs/performance.md, "Warm-up"). Each pass's
+ * median over `runs` processes, alternating, in ms.
+ */
+async function warmUpOf({ root, mixedLines, count, work, runs, log }) {
+  const file = join(work, 'mixed-head.log');
+  await writeLines(head(mixedLines, count), file);
+  const node = process.execPath;
+  const passes = String(WARM_UP_PASSES);
+  const commands = {
+    naive: [node, join(root, 'bench/naive.mjs'), file, '--tracker', '--passes', passes],
+    jails: [node, join(root, 'bench/library-run.mjs'), '--passes', passes, file],
+  };
+  log(`filter library: warm-up, the first ${count.toLocaleString('en')} lines ${passes} times in one process, ${runs} runs`);
+  const seen = { naive: [], jails: [] };
+  for (let r = 0; r < runs; r++) {
+    for (const [name, argv] of Object.entries(commands)) {
+      const res = await run(argv);
+      if (res.code !== 0) throw new Error(`${argv[1]} --passes failed: ${res.stderr}`);
+      seen[name].push(JSON.parse(res.stdout).passMs);
+    }
+  }
+  const byPass = (list) => list[0].map((_, p) => median(list.map((ms) => ms[p])));
+  return { lines: count, naiveMs: byPass(seen.naive), jailsMs: byPass(seen.jails) };
 }

@@ -63,6 +63,13 @@ export function formatReport(res) {
       out.push(`  where a run of all ${jails.length} jails spends its ${f(b.loopMs / 1000)} s (one more run, each jail timed on its share of every batch):`);
       out.push(`    reading, splitting and routing ${f((b.loopMs - inJails) / 1000)} s; ${jails.map((j) => `${j.name} ${f(j.ms / 1000)} s (${k(j.offered)} lines)`).join(', ')}`);
     }
+    // Older JSON has no warm-up.
+    const w = b?.warmUp;
+    if (w) {
+      const ms = (list) => list.map((x) => x.toFixed(0)).join(', ');
+      out.push(`  warm-up: the first ${w.lines.toLocaleString('en')} lines, ${w.naiveMs.length} passes in one process, state new each pass (ms per pass, medians):`);
+      out.push(`    naive+tracker ${ms(w.naiveMs)}; all ${res.library.filters} jails ${ms(w.jailsMs)} (the first pass runs while V8 still compiles the hot path)`);
+    }
     out.push('');
   }
   const lat = res.latency;
