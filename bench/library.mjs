@@ -85,8 +85,8 @@ function* head(items, n) {
 /**
  * How long the first WARM_UP_LINES lines take on a process's first pass over them, while V8 is still compiling
  * the code that runs them, and on later passes (counts, jails and bans new each pass): the naive loop has a
- * few functions to optimise, the daemon's hot path some 140 (docs/performance.md, "Warm-up"). Each pass's
- * median over `runs` processes, alternating, in ms.
+ * few functions to optimise, the daemon's hot path took 139 compilations in a whole run (docs/performance.md,
+ * "Warm-up"). Each pass's median over `runs` processes, alternating, in ms.
  */
 async function warmUpOf({ root, mixedLines, count, work, runs, log }) {
   const file = join(work, 'mixed-head.log');
