@@ -99,7 +99,7 @@ async function warmUpOf({ root, mixedLines, count, work, runs, log }) {
   };
   log(`filter library: warm-up, the first ${count.toLocaleString('en')} lines ${passes} times in one process, ${runs} runs`);
   const seen = { naive: [], jails: [] };
-  for (let r = 0; r < runs; r++) {
+  for (let r = 0; r < Math.max(1, runs); r++) {
     for (const [name, argv] of Object.entries(commands)) {
       const res = await run(argv);
       if (res.code !== 0) throw new Error(`${argv[1]} --passes failed: ${res.stderr}`);

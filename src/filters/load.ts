@@ -53,7 +53,7 @@ export interface FilterDef {
   /** Present when the filter links the lines of one session (`session:`); see session.ts. */
   readonly session?: SessionDef;
   /**
-   * The session flags of each rule that has any, by its key (`failregex[2]`); only with `session`. A plain
+   * The session flags of each rule that has them, by its key (`failregex[2]`); only with `session`. A plain
    * object, not a Map: the daemon tells a changed filter on reload by the definition's JSON.
    */
   readonly flags?: Readonly<Record<string, readonly SessionFlag[]>>;

@@ -14,7 +14,7 @@ import { ownString } from '../core/own-string.js';
  *   tried several user names (an attacker guessing names, then logging in with a known one);
  * - a `forget` rule ends the session after its line.
  *
- * The address a session remembers comes only from `<HOST>` in a rule that matched the line, parsed as any
+ * The address a session remembers comes only from `<HOST>` in a rule that matched the line, parsed like every
  * other (attacker text that looks like an address elsewhere on the line never reaches it), and only lines
  * with the same id share it: no line is ever judged with the address of another session. A line naming a
  * different address than its session's starts a new session: what the old one knew never passes to it.
