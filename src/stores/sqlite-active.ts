@@ -43,6 +43,54 @@ export function unpackActiveBan(
   };
 }
 
+/**
+ * Unpacks one page of SELECT_ACTIVE_BAN_PAGE (schema-sqlite.ts), `rows` rows joined by newlines, each its packed
+ * column, a tab, its origin, a tab and its reason, into `out`, as {@link unpackActiveBan} unpacks a row. Returns
+ * false, having unpacked nothing, when the text does not hold `rows` lines: a field holds a newline, and the
+ * page is to be read row by row. The caller has made sure that the page has no irregular row (schema-sqlite.ts). Returns
+ * whether the bans it added came in ascending id order (the page's rows are, unless SQLite joined them otherwise).
+ */
+export function unpackActivePage(
+  text: string, rows: number, last: { jail: string; reason: string; origin: string }, bad: (id: number | undefined, address: string) => void,
+  out: StoredBan[],
+): { ok: boolean; ordered: boolean } {
+  let lines = 1;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines++;
+  if (lines !== rows) return { ok: false, ordered: true };
+  const row: PackedBanRow = ['', '', ''];
+  let ordered = true;
+  let previous = out.length > 0 ? out[out.length - 1]!.id : -Infinity;
+  for (let from = 0; from <= text.length;) {
+    const nl = text.indexOf('\n', from);
+    const end = nl === -1 ? text.length : nl;
+    // The sixth and seventh tabs: where the packed column and the origin end.
+    let tab = from - 1;
+    for (let k = 0; k < 6 && (tab = text.indexOf('\t', tab + 1)) !== -1 && tab < end;) k++;
+    const originEnd = tab === -1 || tab >= end ? -1 : text.indexOf('\t', tab + 1);
+    if (originEnd === -1 || originEnd >= end) {
+      // Not of the page's making (a field the caller did not check): reported as a damaged row.
+      bad(undefined, text.slice(from, end));
+    } else {
+      row[0] = text.slice(from, tab);
+      row[1] = same(text, originEnd + 1, end, last.reason);
+      row[2] = same(text, tab + 1, originEnd, last.origin);
+      const ban = unpackActiveBan(row, last, bad);
+      if (ban !== undefined) {
+        if (ban.id <= previous) ordered = false;
+        previous = ban.id;
+        out.push(ban);
+      }
+    }
+    if (nl === -1) break;
+    from = nl + 1;
+  }
+  return { ok: true, ordered };
+}
+
+/** `s[start, end)`, as `known` where it is the same text (a page's rows nearly all share reason and origin). */
+const same = (s: string, start: number, end: number, known: string): string =>
+  end - start === known.length && s.startsWith(known, start) ? known : s.slice(start, end);
+
 /** The decimal integer `s[start, end)` (an optional minus, then 1–16 digits, a safe integer), or NaN. */
 function integerAt(s: string, start: number, end: number): number {
   const negative = s.charCodeAt(start) === 45; // -

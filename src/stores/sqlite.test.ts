@@ -140,6 +140,43 @@ describe('sqlite store', () => {
     await store.close();
   });
 
+  it('reads active bans a page at a time, a page with a damaged row or a newline in a field row by row, all in id order', async () => {
+    const file = tempFile('state.db');
+    const warnings: string[] = [];
+    const log: Logger = { level: 'warn', error() {}, info() {}, debug() {}, warn: (m) => { warnings.push(m); } };
+    const store = createSqliteStore({ path: file }, { log });
+    // Three pages and a bit; reasons and origins that change within a page, a reason with a tab (any page may
+    // hold one), a reason with a newline (its page is read row by row), a damaged address (its page too).
+    const total = 3 * sql.ACTIVE_PAGE + 7;
+    const reasonOf = (n: number): string =>
+      n === 5 ? 'manual\tban' : n === sql.ACTIVE_PAGE + 3 ? 'two\nlines' : n % 3 === 0 ? '5 failures in 10m' : `reason ${n % 5}`;
+    withRawDb(file, (db) => {
+      const insert = db.prepare(sql.INSERT_BAN);
+      db.transaction(() => {
+        for (let n = 0; n < total; n++) {
+          const address = n === 2 * sql.ACTIVE_PAGE + 10 ? '192.0.2.1\t' : nthAddress(n);
+          insert.run({ address, jail: n % 2 === 0 ? 'sshd' : 'postfix', bannedAt: T0 + n, until: n % 4 === 0 ? null : T0 + HOUR, count: 1 + (n % 3), reason: reasonOf(n), origin: n < 100 ? 'web1' : 'web2' });
+        }
+      })();
+    });
+    const bans = await store.activeBans();
+    expect(bans).toHaveLength(total - 1);
+    expect(store.invalidRows).toBe(1);
+    expect(warnings).toHaveLength(1);
+    expect(bans.map((b) => b.id)).toEqual([...bans.map((b) => b.id)].sort((a, b) => a - b));
+    for (const b of bans) {
+      const n = b.bannedAt - T0;
+      expect(b).toEqual({
+        id: b.id, address: nthAddress(n), jail: n % 2 === 0 ? 'sshd' : 'postfix', bannedAt: T0 + n, until: n % 4 === 0 ? null : T0 + HOUR,
+        count: 1 + (n % 3), reason: reasonOf(n), origin: n < 100 ? 'web1' : 'web2', liftedAt: null, liftReason: null,
+      });
+    }
+    // The same bans, read as before this change (a row at a time), are what the pages give.
+    const rows = withRawDb(file, (db) => db.prepare<[], { id: number }>('SELECT id FROM bans WHERE lifted_at IS NULL ORDER BY id').all());
+    expect(bans.map((b) => b.id)).toEqual(rows.map((r) => r.id).filter((id) => id !== 2 * sql.ACTIVE_PAGE + 11));
+    await store.close();
+  });
+
   it('counts earlier bans and records the one made from that count in one step (recordBanNow)', async () => {
     const store = createSqliteStore({ path: tempFile('state.db') }, { hostname: 'web1' });
     const a = nthAddress(7);
