@@ -28,6 +28,20 @@ describe('active bans', () => {
     active.delete('nojail', A); // no-op
     expect(active.isBanned('unknown', A)).toBe(false);
   });
+
+  it('counts its changes: every set, a replacing one too, and every delete', () => {
+    const active = createActiveBans();
+    expect(active.changes()).toBe(0);
+    active.set(ban('sshd', A));
+    const before = active.changes();
+    expect(before).toBe(1);
+    expect(active.isBanned('sshd', A)).toBe(true);
+    expect(active.changes()).toBe(before);
+    active.set(ban('sshd', A, 2));
+    expect(active.changes()).toBe(2);
+    active.delete('sshd', A);
+    expect(active.changes()).toBe(3);
+  });
 });
 
 describe('active bans of one jail', () => {

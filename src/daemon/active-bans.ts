@@ -18,6 +18,8 @@ export interface ActiveBans {
   of(jail: string): JailBans;
   set(ban: Ban): void;
   delete(jail: string, address: Address): void;
+  /** How many times `set` and `delete` were called: the same number later means nothing changed meanwhile. */
+  changes(): number;
   values(): IterableIterator<Ban>;
 }
 
@@ -45,22 +47,26 @@ export function createActiveBans(): ActiveBans {
     return j;
   };
   const v4Of = (address: Address): number => parseIPv4Span(address, 0, address.length);
+  let changes = 0;
   return {
     get: (jail, address) => byJail.get(jail)?.bans.get(address),
     isBanned: (jail, address) => byJail.get(jail)?.bans.has(address) === true,
     of: (jail) => entry(jail).view,
     set(ban) {
+      changes++;
       const j = entry(ban.jail);
       j.bans.set(ban.address, ban);
       const v = v4Of(ban.address);
       if (v >= 0) j.v4.add(v);
     },
     delete(jail, address) {
+      changes++;
       const j = byJail.get(jail);
       if (j === undefined || !j.bans.delete(address)) return;
       const v = v4Of(address);
       if (v >= 0) j.v4.delete(v);
     },
+    changes: () => changes,
     *values() {
       for (const j of byJail.values()) yield* j.bans.values();
     },

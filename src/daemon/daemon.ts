@@ -175,14 +175,17 @@ export function createDaemon(config: Config, deps: DaemonDeps): Daemon {
     const whole = deps.dryRun ? [] : [...usedActions(world)].filter((a) => a.replaceAll !== undefined && initialized.has(a));
     for (const a of whole) groups.set(a, groups.get(a) ?? []);
     for (const b of keep) active.set(b);
+    const restoredAt = active.changes();
     const applied = Promise.all([...groups].map(([a, list]) => (whole.includes(a) ? applier.replaceAll(a, list) : applier.ban(a, list))));
     // The unbans are scheduled while the firewall's own process takes in the batch, on the other core. That
     // process reads its batch through a pipe of 64 KiB, which only the event loop refills: a turn of it every
     // SCHEDULE_SLICE bans keeps the pipe from running dry.
     for (let i = 0; i < keep.length; i += SCHEDULE_SLICE) {
       await new Promise((resolve) => setImmediate(resolve));
-      // A control command may have lifted or replaced a ban during the wait.
-      schedule.addMany(keep.slice(i, i + SCHEDULE_SLICE).filter((b) => active.get(b.jail, b.address) === b));
+      // A control command may have lifted or replaced a ban during the wait: then each is looked up (while
+      // none did, none need be: 36–55 ms of a restore of 100,000 bans).
+      const slice = keep.slice(i, i + SCHEDULE_SLICE);
+      schedule.addMany(active.changes() === restoredAt ? slice : slice.filter((b) => active.get(b.jail, b.address) === b));
     }
     await applied;
     for (const b of expired) active.set(b);

@@ -49,4 +49,40 @@ describe('restoring many bans', () => {
     expect(await settle(0)).toBe(0);
     expect(daemon.counters.unbans).toBe(BANS);
   }, 60_000);
+
+  it('leaves out of the schedule a restored ban that a manual ban replaced while the restore ran', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'dd-restore-'));
+    const sqlite = await openSqliteStore({ path: join(dir, 'state.db') });
+    store = sqlite;
+    // Ten slices: the manual ban below is in force before the restore reaches the last.
+    const BANS = 20_000;
+    const rows = Array.from({ length: BANS }, (_, i) => ({
+      address: ipv4Address(0x0a000000 + i), jail: 'sshd', bannedAt: T0 - 1000, until: T0 + 1000, count: 1,
+      reason: 'test', origin: 'test', liftedAt: null, liftReason: null,
+    }));
+    expect(await sqlite.importBans(rows)).toMatchObject({ added: BANS });
+    const clock = new ManualClock(T0);
+    daemon = createDaemon(sshdNobanConfig(dir), { clock, log: silentLogger, store, selfAddresses: () => [] });
+    const d = daemon;
+    const started = d.start();
+    // Once the restored bans are in force, the restore schedules their unbans a slice per turn of the event
+    // loop: a ban made by hand in between replaces one of the last slice's, for a day.
+    while (d.activeBans().length < BANS) await new Promise((r) => setImmediate(r));
+    const replaced = ipv4Address(0x0a000000 + BANS - 1);
+    const manual = await d.ban(replaced, 'sshd', { forMs: 86_400_000 });
+    expect(manual.ok).toBe(true);
+    await started;
+    expect(d.counters.restored).toBe(BANS);
+
+    clock.set(T0 + 2000);
+    const activeInStore = async (): Promise<number> => (await store!.activeBans()).length;
+    for (let i = 0; i < 100 && (await activeInStore()) !== 1; i++) await new Promise((r) => setTimeout(r, 20));
+    // The restored bans are lifted at their time; the manual one stays, though the restore read the old one,
+    // and is lifted at its own.
+    expect(d.activeBans().map((b) => b.address)).toEqual([replaced]);
+    expect(await activeInStore()).toBe(1);
+    clock.set(T0 + 86_400_000 + 1000);
+    for (let i = 0; i < 100 && (await activeInStore()) !== 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(d.activeBans()).toEqual([]);
+  }, 60_000);
 });
