@@ -118,8 +118,9 @@ export const SELECT_ACTIVE_BANS =
  * no field holds a newline (the text has as many lines as the page has rows), the first seven tabs of a line
  * end its fields and the reason is the rest: a page is then one value to read where it was 3,072. Otherwise
  * (a damaged row) the page is read row by row (SELECT_ACTIVE_BANS), as before.
- * The 100,000 active bans of the benchmark: 530–550 → 300–420 ms to read and unpack (better-sqlite3 makes a
- * JS value per column per row, through a call into the addon per row).
+ * The 100,000 active bans of the benchmark: 469–548 → 392–538 ms to read and unpack (medians 510 → 466; the
+ * damage test costs ~50 ms of that, and is worth it in the inner query: in the outer one, over seven more
+ * columns, the query took 207–224 ms instead of 125–193).
  */
 export const SELECT_ACTIVE_BAN_PAGE =
   'SELECT max(id), count(*), group_concat(p, char(10)), sum(irregular) ' +
