@@ -47,19 +47,16 @@ export function unpackActiveBan(
  * Unpacks one page of SELECT_ACTIVE_BAN_PAGE (schema-sqlite.ts), `rows` rows joined by newlines, each its packed
  * column, a tab, its origin, a tab and its reason, into `out`, as {@link unpackActiveBan} unpacks a row. Returns
  * false, having unpacked nothing, when the text does not hold `rows` lines: a field holds a newline, and the
- * page is to be read row by row. The caller has made sure that the page has no irregular row (schema-sqlite.ts). Returns
- * whether the bans it added came in ascending id order (the page's rows are, unless SQLite joined them otherwise).
+ * page is to be read row by row. The caller has made sure that the page has no irregular row (schema-sqlite.ts).
  */
 export function unpackActivePage(
   text: string, rows: number, last: { jail: string; reason: string; origin: string }, bad: (id: number | undefined, address: string) => void,
   out: StoredBan[],
-): { ok: boolean; ordered: boolean } {
+): boolean {
   let lines = 1;
   for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines++;
-  if (lines !== rows) return { ok: false, ordered: true };
+  if (lines !== rows) return false;
   const row: PackedBanRow = ['', '', ''];
-  let ordered = true;
-  let previous = out.length > 0 ? out[out.length - 1]!.id : -Infinity;
   for (let from = 0; from <= text.length;) {
     const nl = text.indexOf('\n', from);
     const end = nl === -1 ? text.length : nl;
@@ -75,16 +72,12 @@ export function unpackActivePage(
       row[1] = same(text, originEnd + 1, end, last.reason);
       row[2] = same(text, tab + 1, originEnd, last.origin);
       const ban = unpackActiveBan(row, last, bad);
-      if (ban !== undefined) {
-        if (ban.id <= previous) ordered = false;
-        previous = ban.id;
-        out.push(ban);
-      }
+      if (ban !== undefined) out.push(ban);
     }
     if (nl === -1) break;
     from = nl + 1;
   }
-  return { ok: true, ordered };
+  return true;
 }
 
 /** `s[start, end)`, as `known` where it is the same text (a page's rows nearly all share reason and origin). */
